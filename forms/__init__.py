@@ -1,0 +1,42 @@
+"""Form descriptions: one description per official form, as data.
+
+>>> from forms import get_form
+>>> spec = get_form("jingdezhen-application")
+"""
+
+from ._loader import all_forms, get_form, load_spec_file, parse_spec
+from ._model import (
+    DATE_PARTS,
+    Cell,
+    Field,
+    FieldRef,
+    FormSpec,
+    PageBreak,
+    Paragraph,
+    Row,
+    Source,
+    Spacer,
+    Table,
+    Text,
+)
+from .errors import (
+    FieldProblem,
+    InputInvalid,
+    OutputError,
+    RecordInvalid,
+    SpecError,
+    UnknownForm,
+    XieyiError,
+)
+
+__all__ = [
+    "all_forms", "get_form", "load_spec_file", "parse_spec",
+    "DATE_PARTS", "Cell", "Field", "FieldRef", "FormSpec", "PageBreak", "Paragraph", "Row",
+    "Source", "Spacer", "Table", "Text",
+    "FieldProblem", "InputInvalid", "OutputError", "RecordInvalid", "SpecError",
+    "UnknownForm", "XieyiError",
+]
+
+from ._record import record_schema, record_to_json, validate_record  # noqa: E402
+
+__all__ += ["record_schema", "record_to_json", "validate_record"]

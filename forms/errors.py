@@ -1,0 +1,128 @@
+"""The one error hierarchy of xieyi.
+
+Every error a user can meet carries a stable ``code``, a message in Simplified
+Chinese and one in English, and optional per-field ``details``.  The command
+line turns them into an exit status, the service into an HTTP status; neither
+ever shows a traceback.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class FieldProblem:
+    """One problem with one field of a record (``field`` is a dotted path)."""
+
+    field: str
+    code: str
+    message_zh: str
+    message_en: str
+
+    def to_dict(self) -> dict:
+        return {
+            "field": self.field,
+            "code": self.code,
+            "message_zh": self.message_zh,
+            "message_en": self.message_en,
+        }
+
+
+class XieyiError(Exception):
+    """Base of every error xieyi raises on purpose."""
+
+    code = "error"
+    #: exit status of the command line
+    exit_status = 1
+    #: HTTP status of the service
+    http_status = 500
+
+    def __init__(self, message_zh: str, message_en: str, details: list[FieldProblem] | None = None):
+        super().__init__(message_en)
+        self.message_zh = message_zh
+        self.message_en = message_en
+        self.details = list(details or [])
+
+    def to_dict(self) -> dict:
+        return {
+            "code": self.code,
+            "message_zh": self.message_zh,
+            "message_en": self.message_en,
+            "details": [d.to_dict() for d in self.details],
+        }
+
+    def __str__(self) -> str:
+        lines = [f"{self.message_zh} / {self.message_en}"]
+        for d in self.details:
+            lines.append(f"  {d.field}: {d.message_zh} / {d.message_en}")
+        return "\n".join(lines)
+
+
+class SpecError(XieyiError):
+    """A form description is malformed (a defect of the project, not of the user)."""
+
+    code = "spec_invalid"
+    exit_status = 1
+    http_status = 500
+
+
+class UnknownForm(XieyiError):
+    code = "unknown_form"
+    exit_status = 2
+    http_status = 404
+
+    def __init__(self, form_id: str):
+        super().__init__(
+            f"未知的表单：{form_id}",
+            f"unknown form: {form_id}",
+        )
+        self.form_id = form_id
+
+
+class InputInvalid(XieyiError):
+    """Input given by a user is not acceptable (bad record, bad option)."""
+
+    code = "input_invalid"
+    exit_status = 2
+    http_status = 422
+
+
+class RecordInvalid(InputInvalid):
+    """A record does not fit its form; ``details`` says which field and why."""
+
+    code = "record_invalid"
+
+    def __init__(self, form_id: str, details: list[FieldProblem]):
+        super().__init__(
+            f"表单 {form_id} 的数据有 {len(details)} 处错误",
+            f"the record for form {form_id} has {len(details)} error(s)",
+            details,
+        )
+
+
+class OutputError(XieyiError):
+    """The result cannot be written where the user asked."""
+
+    code = "output_unwritable"
+    exit_status = 2
+    http_status = 500
+
+
+class FontUnavailable(XieyiError):
+    code = "font_unavailable"
+    exit_status = 1
+    http_status = 500
+
+
+__all__ = [
+    "FieldProblem",
+    "XieyiError",
+    "SpecError",
+    "UnknownForm",
+    "InputInvalid",
+    "RecordInvalid",
+    "OutputError",
+    "FontUnavailable",
+]
+
