@@ -21,9 +21,9 @@ import datetime as _dt
 from dataclasses import dataclass, field as _dcfield
 from typing import Union
 
-FIELD_TYPES = ("text", "multiline", "integer", "decimal", "date", "choice", "rows")
+FIELD_TYPES = ("text", "multiline", "integer", "decimal", "date", "choice", "checkbox", "rows")
 #: the field types a ``rows`` field may have as columns
-COLUMN_TYPES = ("text", "multiline", "integer", "decimal", "date")
+COLUMN_TYPES = ("text", "multiline", "integer", "decimal", "date", "checkbox")
 ALIGNS = ("left", "center", "right", "justify")
 VALIGNS = ("top", "middle", "bottom")
 #: the parts of a date field, as PDF sub-field names and DOCX context keys

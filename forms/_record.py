@@ -30,6 +30,7 @@ _CODES = {
     "type_integer": ("应为整数", "must be a whole number"),
     "type_decimal": ("应为数字", "must be a number"),
     "type_date": ("应为日期（YYYY-MM-DD）", "must be a date (YYYY-MM-DD)"),
+    "type_checkbox": ("应为 true 或 false（勾选与否）", "must be true or false (ticked or not)"),
     "type_rows": ("应为若干行（列表）", "must be a list of rows"),
     "type_row": ("每一行应为一个对象", "each row must be an object"),
     "too_long": ("超过最大长度 {max} 个字", "is longer than {max} characters"),
@@ -58,6 +59,11 @@ class _Integer(mf.Integer):
     default_error_messages = {"invalid": "type_integer", "required": "required", "null": "null",
                               "too_large": "type_integer"}
 
+    def _deserialize(self, value, attr, data, **kwargs):
+        if isinstance(value, bool):  # JSON true is not the number 1
+            raise ma.ValidationError("type_integer")
+        return super()._deserialize(value, attr, data, **kwargs)
+
 
 class _Decimal(mf.Decimal):
     default_error_messages = {"invalid": "type_decimal", "required": "required", "null": "null",
@@ -80,6 +86,13 @@ class _Decimal(mf.Decimal):
 class _Date(mf.Date):
     default_error_messages = {"invalid": "type_date", "required": "required", "null": "null",
                               "format": "type_date"}
+
+
+class _Checkbox(mf.Boolean):
+    # only JSON true/false: "是", 1 or "on" would hide a typing mistake
+    truthy = {True}
+    falsy = {False}
+    default_error_messages = {"invalid": "type_checkbox", "required": "required", "null": "null"}
 
 
 class _Rows(mf.List):
@@ -114,6 +127,8 @@ def _field_schema(f: Field) -> mf.Field:
         return _Date(**kw)
     if f.type == "choice":
         return _Text(validate=mv.OneOf(f.choices, error="not_a_choice"), **kw)
+    if f.type == "checkbox":
+        return _Checkbox(**kw)
     if f.type == "rows":
         row_schema = ma.Schema.from_dict(
             {c.id: _field_schema(c) for c in f.columns}, name=f"Row_{f.id}"

@@ -3,6 +3,7 @@
 ``display_context`` gives, per field id, what the DOCX template reads:
 
 * text, number, choice fields: a string ('' when not filled in);
+* checkbox fields: ``True`` or ``False``;
 * date fields: ``{"year": "2024", "month": "7", "day": "1"}`` (empty strings
   when not filled in), printed before the form's own 年 月 日;
 * rows fields: a list of exactly ``max_rows`` dicts of column strings, the
@@ -27,6 +28,8 @@ def _display(f: Field, v: Any) -> Any:
         if not isinstance(v, dt.date):
             v = dt.date.fromisoformat(str(v))
         return {"year": str(v.year), "month": str(v.month), "day": str(v.day)}
+    if f.type == "checkbox":
+        return v is True
     if v is None:
         return ""
     if isinstance(v, Decimal):
@@ -51,13 +54,14 @@ def display_context(spec: FormSpec, record: dict[str, Any]) -> dict[str, Any]:
     return ctx
 
 
-def pdf_values(spec: FormSpec, record: dict[str, Any]) -> dict[str, str]:
+def pdf_values(spec: FormSpec, record: dict[str, Any]) -> dict[str, str | bool]:
     """Display strings keyed by fully qualified PDF field name.
 
-    A choice field's entry is the chosen official label ('' for none).
+    A choice field's entry is the chosen official label ('' for none); a
+    checkbox field's entry is ``True`` or ``False``.
     """
     ctx = display_context(spec, record)
-    out: dict[str, str] = {}
+    out: dict[str, str | bool] = {}
     for ref in spec.field_refs():
         f = spec.field(ref.field)
         if ref.row is not None:
