@@ -40,3 +40,7 @@ __all__ = [
 from ._record import record_schema, record_to_json, validate_record  # noqa: E402
 
 __all__ += ["record_schema", "record_to_json", "validate_record"]
+
+from ._samples import SPECIAL_TEXTS, sample_record  # noqa: E402
+
+__all__ += ["SPECIAL_TEXTS", "sample_record"]

@@ -1,0 +1,124 @@
+"""Form rendering benchmark: our PDF against the docxtpl + LibreOffice route.
+
+For every form, in one run on this machine:
+  * blank PDF (render_pdf with no record),
+  * pre-filled PDF (render_pdf with a typical record),
+  * the baseline: the same record rendered to DOCX by docxtpl, then converted
+    to PDF by LibreOffice headless (one soffice process per document, the way
+    a person or a naive service would do it).
+
+Targets (issue 2): pre-filled ≥ 100× faster than the LibreOffice route;
+pre-filled ≤ 2× blank; pre-filled file ≤ 200 KB with the viewer's typing font,
+≤ 2 MB with an embedded typing font.
+
+Run:  .venv/bin/python benchmarks/bench_forms.py [--repeat N] [--lo-repeat N] [--json OUT]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from forms import all_forms, sample_record, validate_record  # noqa: E402
+from generator.docx import render_docx  # noqa: E402
+from generator.pdf import render_pdf  # noqa: E402
+
+TARGET_LO_RATIO = 100.0
+TARGET_FILL_OVER_BLANK = 2.0
+TARGET_VIEWER_KB = 200
+TARGET_EMBEDDED_KB = 2048
+
+
+def _median_ms(fn, repeat: int) -> float:
+    fn()  # warm caches (prepared font, built template)
+    times = []
+    for _ in range(repeat):
+        t0 = time.perf_counter()
+        fn()
+        times.append((time.perf_counter() - t0) * 1000)
+    return statistics.median(times)
+
+
+def _soffice() -> str:
+    exe = shutil.which("soffice") or shutil.which("libreoffice")
+    if not exe:
+        sys.exit("LibreOffice (soffice) is needed for the baseline: bash scripts/setup.sh --with-libreoffice")
+    return exe
+
+
+def _lo_route_ms(spec, record, repeat: int, exe: str, workdir: Path) -> float:
+    def once() -> None:
+        docx = render_docx(spec, record)
+        src = workdir / f"{spec.id}.docx"
+        src.write_bytes(docx)
+        subprocess.run(
+            [exe, "--headless", f"-env:UserInstallation=file://{workdir}/profile",
+             "--convert-to", "pdf", "--outdir", str(workdir), str(src)],
+            check=True, capture_output=True, timeout=120,
+        )
+        if not (workdir / f"{spec.id}.pdf").exists():
+            raise RuntimeError("LibreOffice wrote no PDF")
+
+    return _median_ms(once, repeat)
+
+
+def main(argv=None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--repeat", type=int, default=30)
+    ap.add_argument("--lo-repeat", type=int, default=3)
+    ap.add_argument("--json", type=Path)
+    args = ap.parse_args(argv)
+    exe = _soffice()
+    rows = []
+    ok = True
+    with tempfile.TemporaryDirectory() as tmp:
+        workdir = Path(tmp)
+        for spec in all_forms():
+            record = validate_record(spec, sample_record(spec, "typical"))
+            blank_ms = _median_ms(lambda: render_pdf(spec), args.repeat)
+            fill_ms = _median_ms(lambda: render_pdf(spec, record), args.repeat)
+            viewer_kb = len(render_pdf(spec, record)) / 1024
+            embedded_kb = len(render_pdf(spec, record, typing_font="embedded")) / 1024
+            lo_ms = _lo_route_ms(spec, record, args.lo_repeat, exe, workdir)
+            row = {
+                "form": spec.id,
+                "blank_pdf_ms": round(blank_ms, 2),
+                "filled_pdf_ms": round(fill_ms, 2),
+                "docxtpl_libreoffice_ms": round(lo_ms, 1),
+                "speedup_vs_libreoffice": round(lo_ms / fill_ms, 1),
+                "filled_over_blank": round(fill_ms / blank_ms, 2),
+                "filled_kb_viewer_font": round(viewer_kb, 1),
+                "filled_kb_embedded_font": round(embedded_kb, 1),
+            }
+            row["meets_targets"] = (
+                row["speedup_vs_libreoffice"] >= TARGET_LO_RATIO
+                and row["filled_over_blank"] <= TARGET_FILL_OVER_BLANK
+                and viewer_kb <= TARGET_VIEWER_KB
+                and embedded_kb <= TARGET_EMBEDDED_KB
+            )
+            ok &= row["meets_targets"]
+            rows.append(row)
+            print(
+                f"{spec.id:24} blank {blank_ms:7.2f} ms  filled {fill_ms:7.2f} ms  "
+                f"LibreOffice {lo_ms:8.1f} ms  ×{row['speedup_vs_libreoffice']:7.1f}  "
+                f"filled/blank {row['filled_over_blank']:4.2f}  "
+                f"{viewer_kb:6.1f} KB / {embedded_kb:7.1f} KB  "
+                f"{'ok' if row['meets_targets'] else 'MISSES TARGET'}",
+                flush=True,
+            )
+    if args.json:
+        args.json.write_text(json.dumps(rows, ensure_ascii=False, indent=2), encoding="utf-8")
+    return 0 if ok else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
