@@ -189,12 +189,14 @@ def _cell(where: str, d: Any, row: int | None, repeat: str | None) -> Cell:
     else:
         paragraphs = ()
     if repeat is not None:
-        # column runs written inside runs/paragraphs belong to the repeated field
+        # column runs written inside runs/paragraphs belong to the repeated field;
+        # "{n}" in a text run is the row's number, from 1 (printed row numbers: (1), (2)…)
         paragraphs = tuple(
             Paragraph(
                 runs=tuple(
                     FieldRef(field=repeat, row=r.row, column=r.column, width=r.width)
-                    if isinstance(r, FieldRef) and r.column is not None else r
+                    if isinstance(r, FieldRef) and r.column is not None
+                    else r.replace("{n}", str(row + 1)) if isinstance(r, str) else r
                     for r in p.runs
                 ),
                 align=p.align, bold=p.bold, size=p.size, indent=p.indent,
@@ -308,8 +310,13 @@ def parse_spec(raw: dict, where: str = "spec") -> FormSpec:
     if len(by_id) != len(fields):
         raise _fail(where, "duplicate field ids")
     blocks = tuple(_block(f"{where}.layout[{i}]", b, by_id) for i, b in enumerate(raw["layout"]))
-    src = _keys(f"{where}.source", raw["source"], {"seed", "document", "article", "quote"},
-                {"seed", "document", "article"})
+    src = dict(_keys(f"{where}.source", raw["source"],
+                     {"seed", "document", "article", "quote", "quotes"},
+                     {"seed", "document", "article"}))
+    quotes = src.get("quotes") or ()
+    if not isinstance(quotes, (list, tuple)) or not all(isinstance(q, str) and q for q in quotes):
+        raise _fail(f"{where}.source", "quotes is a list of non-empty strings")
+    src["quotes"] = tuple(quotes)
     derived = bool(raw["derived"])
     if derived and not raw.get("derived_note"):
         raise _fail(where, "a derived form needs derived_note, shown on the page")

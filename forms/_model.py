@@ -178,6 +178,9 @@ class Source:
     #: article or attachment the form is given in (or built from)
     article: str
     quote: str | None = None
+    #: derived forms: every passage of the seed the form quotes verbatim (items, headings,
+    #: material names); a test finds each one in the seed and on the page
+    quotes: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
