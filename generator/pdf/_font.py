@@ -1,0 +1,703 @@
+"""The one font of every PDF: a Song (宋体-like) font prepared for Type0 / Identity-H.
+
+Why a prepared font (DESIGN §2): a CID-keyed TrueType font whose glyph ids
+follow Unicode order makes /W and ToUnicode collapse to about a hundred
+ranges, and lets a per-document subset keep every glyph id (no re-numbering,
+no per-document cmap) while carrying only the outlines it draws.
+
+Preparation (slow, done once, cached on disk):
+
+* start from AR PL UMing CN (Debian ``fonts-arphic-uming``), the Song face;
+* cut to GBK coverage (every character Python's ``gbk`` codec encodes), plus
+  what the sources have of CJK Extension A and a few symbol blocks
+  (``EXTRA_RANGES``: a subset embeds only what it draws, so this is free);
+* characters UMing lacks (about 2,200 rare GBK characters) take their outline
+  from WenQuanYi Zen Hei (``fonts-wqy-zenhei``), and the 12 CJK compatibility
+  ideographs neither has (U+FA0E…) from WenQuanYi Micro Hei
+  (``fonts-wqy-microhei``), scaled to UMing's units per em;
+* composite glyphs are expanded, hinting and layout tables dropped;
+* glyph 0 is .notdef, glyph *i* the *i*-th covered code point in Unicode order.
+
+The result is cached under ``$XIEYI_CACHE_DIR`` or ``~/.cache/xieyi/``, keyed by
+the source files' size and mtime and ``PREP_VERSION``; it is written to a
+temporary file and renamed, so two processes preparing at once never see a
+half-written file.  At render time the file is read once per process and
+sliced by hand (no fontTools): a subset is a few table copies and a join.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import struct
+import sys
+import tempfile
+import threading
+import zlib
+from array import array
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+from forms.errors import FontUnavailable
+
+#: bump when the prepared font changes in any way, so stale caches are rebuilt
+PREP_VERSION = 3
+#: PostScript names of the prepared fonts (and /BaseFont in the PDF)
+SONG_NAME = "XieyiSong"
+TYPING_NAME = "XieyiTypingHei"
+
+
+@dataclass(frozen=True)
+class FontSource:
+    file: str
+    #: the face's family or full name inside the collection
+    face: str
+    package: str
+    default_dir: str
+
+
+SOURCES = (
+    FontSource("uming.ttc", "AR PL UMing CN", "fonts-arphic-uming",
+               "/usr/share/fonts/truetype/arphic"),
+    FontSource("wqy-zenhei.ttc", "WenQuanYi Zen Hei", "fonts-wqy-zenhei",
+               "/usr/share/fonts/truetype/wqy"),
+    FontSource("wqy-microhei.ttc", "WenQuanYi Micro Hei", "fonts-wqy-microhei",
+               "/usr/share/fonts/truetype/wqy"),
+)
+
+
+def _source_path(src: FontSource) -> Path:
+    """Where a source font is: ``$XIEYI_FONT_DIR`` first (tests, other systems), then Debian's."""
+    candidates = []
+    env = os.environ.get("XIEYI_FONT_DIR")
+    if env:
+        candidates.append(Path(env) / src.file)
+    candidates.append(Path(src.default_dir) / src.file)
+    for p in candidates:
+        if p.is_file():
+            return p
+    raise FontUnavailable(
+        f"找不到字体文件 {src.file}（{src.face}）。请安装 Debian 软件包 {src.package}："
+        f"apt-get install {src.package}",
+        f"font file {src.file} ({src.face}) not found; install the Debian package "
+        f"{src.package} (apt-get install {src.package})",
+    )
+
+
+def cache_dir() -> Path:
+    env = os.environ.get("XIEYI_CACHE_DIR")
+    return Path(env) if env else Path.home() / ".cache" / "xieyi"
+
+
+def covered_codepoints() -> list[int]:
+    """GBK's characters (ASCII included), in Unicode order."""
+    cps = []
+    for cp in range(0x20, 0x10000):
+        if 0xD800 <= cp < 0xE000 or cp == 0x7F:
+            continue
+        try:
+            chr(cp).encode("gbk")
+        except UnicodeEncodeError:
+            continue
+        cps.append(cp)
+    return cps
+
+
+#: beyond GBK, the page font also takes whatever its sources have in these blocks: CJK
+#: Extension A (GB 18030's rare name characters, 䶮), newer unified ideographs, and the
+#: symbols forms use.  It costs no PDF anything: only the glyphs a document draws are
+#: embedded.  (The typing font, embedded whole, stays GBK.)
+EXTRA_RANGES = (
+    (0x00A0, 0x017F),  # Latin-1 supplement, Latin extended-A
+    (0x2000, 0x206F),  # general punctuation
+    (0x2100, 0x27BF),  # letterlike, number forms, arrows, maths, technical, enclosed, dingbats
+    (0x3000, 0x303F),  # CJK symbols and punctuation
+    (0x3200, 0x33FF),  # enclosed CJK, CJK compatibility
+    (0x3400, 0x4DBF),  # CJK Extension A
+    (0x4E00, 0x9FFF),  # CJK unified ideographs
+    (0xF900, 0xFAFF),  # CJK compatibility ideographs
+    (0xFE30, 0xFE4F),  # CJK compatibility forms
+    (0xFF00, 0xFFEF),  # half- and full-width forms
+)
+
+
+def _song_codepoints(cmaps: list[dict]) -> list[int]:
+    cps = set(covered_codepoints())
+    for cmap in cmaps:
+        cps.update(c for c in cmap if any(a <= c <= b for a, b in EXTRA_RANGES))
+    return sorted(cps)
+
+
+# ---------------------------------------------------------------- preparation
+
+def _open_face(path: Path, face: str):
+    from fontTools.ttLib import TTCollection, TTFont
+
+    if path.suffix.lower() in (".ttc", ".otc"):
+        fonts = TTCollection(str(path)).fonts
+    else:
+        fonts = [TTFont(str(path))]
+    for f in fonts:
+        if face in (f["name"].getDebugName(1), f["name"].getDebugName(4)):
+            return f
+    raise FontUnavailable(
+        f"字体文件 {path} 中没有字型 {face}",
+        f"font file {path} holds no face named {face}",
+    )
+
+
+def _simple_glyph(font, name: str, scale: float):
+    """A copy of one glyph as a simple glyph: components expanded, hinting dropped, scaled."""
+    from fontTools.ttLib.tables import ttProgram
+    from fontTools.ttLib.tables._g_l_y_f import Glyph, GlyphCoordinates
+
+    glyf = font["glyf"]
+    src = glyf[name]
+    out = Glyph()
+    if src.numberOfContours == 0:
+        out.numberOfContours = 0
+        return out
+    coords, end_pts, flags = src.getCoordinates(glyf)
+    coords = GlyphCoordinates(coords)
+    if scale != 1.0:
+        coords.scale((scale, scale))
+    coords.toInt()
+    out.coordinates = coords
+    out.endPtsOfContours = list(end_pts)
+    out.flags = array("B", [f & 0x01 for f in flags])  # keep on-curve bit only
+    out.numberOfContours = len(end_pts)
+    out.program = ttProgram.Program()
+    out.program.fromBytecode(b"")
+    out.recalcBounds(glyf)
+    return out
+
+
+_LICENSE_NOTE = (
+    "Derived by xieyi from AR PL UMing CN (Arphic Public License), WenQuanYi Zen Hei "
+    "(GPL-2 with font embedding exception) and WenQuanYi Micro Hei (Apache-2.0): "
+    "cut to GBK, glyphs reordered, outlines merged."
+)
+
+
+def _build_font(name: str, upem: int, primary, order, glyphs, metrics, cmap, faces,
+                out: Path) -> None:
+    from fontTools.fontBuilder import FontBuilder
+    from fontTools.misc.timeTools import timestampFromString
+
+    fb = FontBuilder(upem, isTTF=True)
+    fb.setupGlyphOrder(order)
+    fb.setupCharacterMap(cmap)
+    fb.setupGlyf(glyphs)
+    fb.setupHorizontalMetrics(metrics)
+    hhea = primary["hhea"]
+    fb.setupHorizontalHeader(ascent=hhea.ascent, descent=hhea.descent, lineGap=hhea.lineGap)
+    copyright_ = "; ".join(
+        dict.fromkeys(str(f["name"].getDebugName(0) or "").strip() for f in faces)
+    )
+    fb.setupNameTable({
+        "copyright": copyright_,
+        "familyName": name,
+        "styleName": "Regular",
+        "uniqueFontIdentifier": f"{name}-prep{PREP_VERSION}",
+        "fullName": name,
+        "psName": name,
+        "version": f"Version {PREP_VERSION}.0",
+        "description": _LICENSE_NOTE,
+        "licenseDescription": _LICENSE_NOTE,
+    }, windows=True, mac=False)
+    os2 = primary["OS/2"]
+    fb.setupOS2(
+        sTypoAscender=os2.sTypoAscender, sTypoDescender=os2.sTypoDescender,
+        sTypoLineGap=os2.sTypoLineGap, usWinAscent=os2.usWinAscent,
+        usWinDescent=os2.usWinDescent, fsType=0, achVendID="XYEI",
+        ulCodePageRange1=os2.ulCodePageRange1, ulUnicodeRange1=os2.ulUnicodeRange1,
+        ulUnicodeRange2=os2.ulUnicodeRange2, panose=os2.panose,
+    )
+    fb.setupPost(keepGlyphNames=False)
+    fb.font["head"].fontRevision = float(PREP_VERSION)
+    # a fixed date: the same sources give the same bytes
+    fb.font["head"].created = fb.font["head"].modified = timestampFromString(
+        "Mon Jan  1 00:00:00 2024")
+
+    out.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=out.name + ".", suffix=".tmp", dir=out.parent)
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fb.font.save(fh)
+        os.chmod(tmp, 0o644)  # a shared cache: others may read it
+        os.replace(tmp, out)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def _prepare_song(faces, out: Path) -> None:
+    """The page font: UMing, gaps filled from the WenQuanYi fonts, every glyph simple."""
+    primary = faces[0]
+    upem = primary["head"].unitsPerEm
+    cmaps = [f.getBestCmap() for f in faces]
+    scales = [upem / f["head"].unitsPerEm for f in faces]
+
+    notdef = primary.getGlyphOrder()[0]
+    order = [".notdef"]
+    glyphs = {".notdef": _simple_glyph(primary, notdef, 1.0)}
+    metrics = {".notdef": (primary["hmtx"][notdef][0], 0)}
+    cmap = {}
+    for cp in _song_codepoints(cmaps):
+        for face, fcmap, scale in zip(faces, cmaps, scales):
+            if cp in fcmap:
+                break
+        else:
+            continue  # nowhere to be had: stays unmapped (.notdef), reported by prepare-fonts
+        src_name = fcmap[cp]
+        name = f"uni{cp:04X}"
+        g = _simple_glyph(face, src_name, scale)
+        adv = round(face["hmtx"][src_name][0] * scale)
+        order.append(name)
+        glyphs[name] = g
+        metrics[name] = (adv, g.xMin if g.numberOfContours else 0)
+        cmap[cp] = name
+    _build_font(SONG_NAME, upem, primary, order, glyphs, metrics, cmap, faces, out)
+
+
+def _prepare_typing(faces, out: Path) -> None:
+    """The typing font: Micro Hei cut to GBK, composites kept (it is embedded whole, so
+    sharing components keeps it near 1.5 MB where expanded UMing outlines take 7 MB)."""
+    import copy
+
+    primary = faces[2]
+    upem = primary["head"].unitsPerEm
+    glyf = primary["glyf"]
+    hmtx = primary["hmtx"]
+    pcmap = primary.getBestCmap()
+    others = [(f, f.getBestCmap(), upem / f["head"].unitsPerEm) for f in faces[:2]]
+
+    cps = covered_codepoints()
+    # a glyph several characters share, or a component, is named after its first character
+    renamed: dict[str, str] = {}
+    for cp in cps:
+        if cp in pcmap:
+            renamed.setdefault(pcmap[cp], f"uni{cp:04X}")
+    comps: list[str] = []
+
+    def comp_name(orig: str) -> str:
+        if orig not in renamed:
+            renamed[orig] = f"c{len(comps):05d}"
+            comps.append(orig)
+        return renamed[orig]
+
+    def take(orig: str):
+        g = copy.deepcopy(glyf[orig])
+        g.removeHinting()
+        if g.isComposite():
+            for c in g.components:
+                c.glyphName = comp_name(c.glyphName)
+        return g
+
+    notdef = primary.getGlyphOrder()[0]
+    order = [".notdef"]
+    glyphs = {".notdef": take(notdef)}
+    metrics = {".notdef": tuple(hmtx[notdef])}
+    cmap = {}
+    for cp in cps:
+        name = f"uni{cp:04X}"
+        if cp in pcmap:
+            orig = pcmap[cp]
+            glyphs[name] = take(orig)
+            metrics[name] = tuple(hmtx[orig])
+        else:
+            for face, fcmap, scale in others:
+                if cp in fcmap:
+                    g = _simple_glyph(face, fcmap[cp], scale)
+                    glyphs[name] = g
+                    metrics[name] = (round(face["hmtx"][fcmap[cp]][0] * scale),
+                                     g.xMin if g.numberOfContours else 0)
+                    break
+            else:
+                continue
+        order.append(name)
+        cmap[cp] = name
+    i = 0
+    while i < len(comps):  # components may have components
+        orig = comps[i]
+        glyphs[renamed[orig]] = take(orig)
+        metrics[renamed[orig]] = tuple(hmtx[orig])
+        order.append(renamed[orig])
+        i += 1
+    _build_font(TYPING_NAME, upem, primary, order, glyphs, metrics, cmap, faces, out)
+
+
+def _atomic_write(path: Path, data: bytes) -> None:
+    fd, tmp = tempfile.mkstemp(prefix=path.name + ".", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+        os.chmod(tmp, 0o644)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+_prep_lock = threading.Lock()
+_PREPARE = {"song": (SONG_NAME, _prepare_song), "typing": (TYPING_NAME, _prepare_typing)}
+
+
+def prepared_font_path(kind: str = "song") -> Path:
+    """The prepared font file (``song`` or ``typing``), prepared now if not cached."""
+    name, prepare = _PREPARE[kind]
+    paths = [_source_path(s) for s in SOURCES]
+    h = hashlib.sha256(f"prep{PREP_VERSION}".encode())
+    for p in paths:
+        st = p.stat()
+        h.update(f"|{p.resolve()}|{st.st_size}|{st.st_mtime_ns}".encode())
+    out = cache_dir() / f"{name}-{h.hexdigest()[:16]}.ttf"
+    if out.is_file():
+        return out
+    with _prep_lock:
+        if not out.is_file():
+            try:
+                faces = [_open_face(p, s.face) for p, s in zip(paths, SOURCES)]
+                prepare(faces, out)
+                for stale in out.parent.glob(f"{name}-*.ttf*"):
+                    # earlier versions or sources: a cache, not an archive
+                    if not stale.name.startswith(out.name):
+                        stale.unlink(missing_ok=True)
+            except OSError as e:
+                from forms.errors import OutputError
+                raise OutputError(
+                    f"无法写入字体缓存目录 {out.parent}：{e}",
+                    f"cannot write the font cache {out.parent}: {e}",
+                ) from None
+    return out
+
+
+# ------------------------------------------------------------- the prepared font
+
+
+def _be32(data: bytes) -> array:
+    a = array("I", data)
+    if sys.byteorder == "little":
+        a.byteswap()
+    return a
+
+
+def _checksum(data: bytes) -> int:
+    if len(data) % 4:
+        data = data + b"\0" * (4 - len(data) % 4)
+    return sum(_be32(data)) & 0xFFFFFFFF
+
+
+def build_sfnt(tables: dict[str, bytes], sums: dict[str, int] | None = None) -> bytes:
+    """A TrueType file from raw tables (checksums and head.checkSumAdjustment set).
+
+    ``sums`` may give tables' checksums already known (a subset's big tables are
+    summed from per-glyph sums: summing 200 KB of words per render would cost
+    more than the rest of the subset).
+    """
+    sums = dict(sums or {})
+    tags = sorted(tables)
+    n = len(tags)
+    es = 1 << (n.bit_length() - 1)
+    header = struct.pack(">IHHHH", 0x00010000, n, es * 16, es.bit_length() - 1, n * 16 - es * 16)
+    offset = 12 + 16 * n
+    dir_entries = []
+    body = []
+    total = 0
+    for tag in tags:
+        data = tables[tag]
+        if tag == "head":
+            data = data[:8] + b"\0\0\0\0" + data[12:]
+        cs = sums[tag] if tag in sums else _checksum(data)
+        total += cs
+        dir_entries.append(struct.pack(">4sIII", tag.encode("latin-1"), cs, offset, len(data)))
+        pad = (-len(data)) % 4
+        body.append(data + b"\0" * pad if pad else data)
+        offset += len(data) + pad
+    directory = header + b"".join(dir_entries)
+    total = (total + _checksum(directory)) & 0xFFFFFFFF
+    if "head" in tables:
+        i = tags.index("head")
+        head = bytearray(body[i])
+        struct.pack_into(">I", head, 8, (0xB1B0AFBA - total) & 0xFFFFFFFF)
+        body[i] = bytes(head)
+    return directory + b"".join(body)
+
+
+class PreparedFont:
+    """The prepared font, sliced for fast subsetting and measuring."""
+
+    def __init__(self, path: Path):
+        self.path = path
+        data = path.read_bytes()
+        self.data = data
+        num_tables = struct.unpack_from(">H", data, 4)[0]
+        self.tables: dict[str, bytes] = {}
+        for i in range(num_tables):
+            tag, _cs, off, length = struct.unpack_from(">4sIII", data, 12 + 16 * i)
+            self.tables[tag.decode("latin-1")] = data[off:off + length]
+        head = self.tables["head"]
+        self.upem = struct.unpack_from(">H", head, 18)[0]
+        self.bbox = struct.unpack_from(">hhhh", head, 36)
+        loc_format = struct.unpack_from(">h", head, 50)[0]
+        self.num_glyphs = struct.unpack_from(">H", self.tables["maxp"], 4)[0]
+        hhea = self.tables["hhea"]
+        self.ascent, self.descent = struct.unpack_from(">hh", hhea, 4)
+        n_hm = struct.unpack_from(">H", hhea, 34)[0]
+
+        if loc_format == 0:
+            loca = array("H", self.tables["loca"])
+            if sys.byteorder == "little":
+                loca.byteswap()
+            loca = [2 * x for x in loca]
+        else:
+            loca = _be32(self.tables["loca"]).tolist()
+        self._loca = loca
+        self._glyf = self.tables["glyf"]
+
+        hmtx = self.tables["hmtx"]
+        adv = array("H", hmtx[: 4 * n_hm])
+        if sys.byteorder == "little":
+            adv.byteswap()
+        advances = adv.tolist()[0::2]
+        lsb_all = array("h", hmtx[: 4 * n_hm])
+        if sys.byteorder == "little":
+            lsb_all.byteswap()
+        lsbs = lsb_all.tolist()[1::2]
+        rest = array("h", hmtx[4 * n_hm: 4 * n_hm + 2 * (self.num_glyphs - n_hm)])
+        if sys.byteorder == "little":
+            rest.byteswap()
+        advances += [advances[-1]] * (self.num_glyphs - n_hm)
+        lsbs += rest.tolist()
+        self.advances = advances
+        self.lsbs = lsbs
+        #: advance per glyph in PDF glyph space (1/1000 em), the unit of /W and of layout
+        self.widths = [round(a * 1000 / self.upem) for a in advances]
+
+        #: code point of glyph i+1; glyphs past these are components only
+        self.codepoints = self._read_cmap()
+        #: character -> glyph id
+        self.gid: dict[str, int] = {chr(cp): i + 1 for i, cp in enumerate(self.codepoints)}
+        #: character -> width in 1/1000 em (characters the font lacks: .notdef's)
+        self.width: dict[str, int] = {chr(cp): self.widths[i + 1]
+                                      for i, cp in enumerate(self.codepoints)}
+        self.notdef_width = self.widths[0]
+        self._full_z: bytes | None = None
+        self._glyph_cache: dict[int, tuple[bytes, int]] = {}
+
+    def _read_cmap(self) -> list[int]:
+        """Code points of glyphs 1..n, from the (format 4) cmap the preparation wrote."""
+        cm = self.tables["cmap"]
+        n = struct.unpack_from(">H", cm, 2)[0]
+        for i in range(n):
+            pid, eid, off = struct.unpack_from(">HHI", cm, 4 + 8 * i)
+            if pid == 3 and eid == 1 and struct.unpack_from(">H", cm, off)[0] == 4:
+                break
+        else:
+            raise ValueError("prepared font lacks a format 4 cmap")
+        seg2 = struct.unpack_from(">H", cm, off + 6)[0]
+        segs = seg2 // 2
+        ends = struct.unpack_from(f">{segs}H", cm, off + 14)
+        starts = struct.unpack_from(f">{segs}H", cm, off + 16 + seg2)
+        deltas = struct.unpack_from(f">{segs}h", cm, off + 16 + 2 * seg2)
+        ro_off = off + 16 + 3 * seg2
+        ranges = struct.unpack_from(f">{segs}H", cm, ro_off)
+        pairs = []
+        for k in range(segs):
+            s, e = starts[k], ends[k]
+            if s == 0xFFFF:
+                continue
+            for cp in range(s, e + 1):
+                if ranges[k] == 0:
+                    g = (cp + deltas[k]) & 0xFFFF
+                else:
+                    addr = ro_off + 2 * k + ranges[k] + 2 * (cp - s)
+                    g = struct.unpack_from(">H", cm, addr)[0]
+                    if g:
+                        g = (g + deltas[k]) & 0xFFFF
+                if g:
+                    pairs.append((g, cp))
+        pairs.sort()
+        if [g for g, _cp in pairs] != list(range(1, len(pairs) + 1)) or \
+                [cp for _g, cp in pairs] != sorted(cp for _g, cp in pairs):
+            raise ValueError(f"{self.path}: glyphs are not in Unicode order")
+        return [cp for _g, cp in pairs]
+
+    # ---- measuring
+
+    def text_width(self, text: str) -> int:
+        """Width of ``text`` in 1/1000 em."""
+        w = self.width
+        nd = self.notdef_width
+        return sum(w.get(c, nd) for c in text)
+
+    def glyph_ids(self, text: str) -> list[int]:
+        g = self.gid
+        return [g.get(c, 0) for c in text]
+
+    # ---- embedding
+
+    def _glyph(self, g: int) -> tuple[bytes, int]:
+        """Glyph ``g``'s outline padded to 4 bytes, and its checksum (memoised)."""
+        hit = self._glyph_cache.get(g)
+        if hit is None:
+            s, e = self._loca[g], self._loca[g + 1]
+            piece = self._glyf[s:e]
+            pad = (-len(piece)) % 4
+            if pad:
+                piece += b"\0" * pad
+            hit = (piece, _checksum(piece) if piece else 0)
+            self._glyph_cache[g] = hit
+        return hit
+
+    def subset(self, gids) -> bytes:
+        """A TrueType file with every glyph id (up to the highest used) kept but only the
+        outlines of ``gids``: no renumbering, so CIDToGIDMap stays /Identity."""
+        used = sorted(set(gids) | {0})
+        n = used[-1] + 1
+        glyphs = [self._glyph(g) for g in used]
+        total = sum(len(p) for p, _cs in glyphs)
+        # short (halved) offsets when the outlines are under 128 KB: half the loca bytes
+        short = total < 0x20000
+        loca = array("H" if short else "I")
+        loca_sum = 0
+        glyf_sum = 0
+        hmtx_sum = 0
+        pos = 0
+        cur = 0
+        pieces = []
+        hmtx = bytearray(4 * n)
+        adv, lsb = self.advances, self.lsbs
+
+        def fill(value: int, start: int, count: int) -> int:
+            """Append ``count`` entries of ``value``; their share of the table checksum."""
+            if short:
+                v = value >> 1
+                loca.extend(array("H", [v]) * count)
+                even = (start + count + 1) // 2 - (start + 1) // 2
+                return (v << 16) * even + v * (count - even)
+            loca.extend(array("I", [value]) * count)
+            return value * count
+
+        for g, (piece, cs) in zip(used, glyphs):
+            loca_sum += fill(cur, pos, g - pos + 1)
+            if piece:
+                pieces.append(piece)
+                glyf_sum += cs
+                cur += len(piece)
+            struct.pack_into(">Hh", hmtx, 4 * g, adv[g], lsb[g])
+            hmtx_sum += (adv[g] << 16) | (lsb[g] & 0xFFFF)
+            pos = g + 1
+        loca_sum += fill(cur, pos, n - pos + 1)
+        loca_format = 0 if short else 1
+        if sys.byteorder == "little":
+            loca.byteswap()
+        t = self.tables
+        head = bytearray(t["head"])
+        struct.pack_into(">h", head, 50, loca_format)
+        hhea = bytearray(t["hhea"])
+        struct.pack_into(">H", hhea, 34, n)
+        maxp = bytearray(t["maxp"])
+        struct.pack_into(">H", maxp, 4, n)
+        m = 0xFFFFFFFF
+        return build_sfnt(
+            {"head": bytes(head), "hhea": bytes(hhea), "maxp": bytes(maxp),
+             "loca": loca.tobytes(), "glyf": b"".join(pieces), "hmtx": bytes(hmtx),
+             "post": t["post"], "name": t["name"], "OS/2": t["OS/2"]},
+            {"loca": loca_sum & m, "glyf": glyf_sum & m, "hmtx": hmtx_sum & m},
+        )
+
+    def full_compressed(self) -> bytes:
+        """The whole prepared font, zlib-compressed (cached on disk beside it)."""
+        if self._full_z is None:
+            zpath = self.path.with_suffix(".ttf.z")
+            try:
+                self._full_z = zpath.read_bytes()
+            except OSError:
+                self._full_z = zlib.compress(self.data, 9)
+                try:
+                    _atomic_write(zpath, self._full_z)
+                except OSError:
+                    pass  # a read-only cache still renders, just slower
+        return self._full_z
+
+    def w_array(self, gids=None, default: int = 1000) -> str:
+        """The /W array for ``gids`` (all glyphs when None): runs of equal width."""
+        widths = self.widths
+        seq = range(self.num_glyphs) if gids is None else sorted(gids)
+        parts = []
+        run_start = run_end = None
+        run_w = None
+        for g in seq:
+            w = widths[g]
+            if run_start is not None and g == run_end + 1 and w == run_w:
+                run_end = g
+                continue
+            if run_start is not None and run_w != default:
+                parts.append(f"{run_start} {run_end} {run_w}")
+            run_start = run_end = g
+            run_w = w
+        if run_start is not None and run_w != default:
+            parts.append(f"{run_start} {run_end} {run_w}")
+        return "[" + " ".join(parts) + "]"
+
+    def to_unicode(self, gids=None) -> bytes:
+        """A ToUnicode CMap for ``gids`` (all glyphs when None) as bfranges."""
+        cps = self.codepoints
+        n = len(cps)
+        seq = range(1, n + 1) if gids is None else sorted(g for g in gids if 0 < g <= n)
+        ranges = []
+        lo = prev = None
+        for g in seq:
+            if (lo is not None and g == prev + 1 and cps[g - 1] == cps[prev - 1] + 1
+                    and g & 0xFF and cps[g - 1] & 0xFF):
+                prev = g
+                continue
+            if lo is not None:
+                ranges.append((lo, prev, cps[lo - 1]))
+            lo = prev = g
+        if lo is not None:
+            ranges.append((lo, prev, cps[lo - 1]))
+        out = [
+            "/CIDInit /ProcSet findresource begin\n12 dict begin\nbegincmap\n"
+            "/CIDSystemInfo << /Registry (Adobe) /Ordering (UCS) /Supplement 0 >> def\n"
+            "/CMapName /Adobe-Identity-UCS def\n/CMapType 2 def\n"
+            "1 begincodespacerange\n<0000> <FFFF>\nendcodespacerange\n"
+        ]
+        for i in range(0, len(ranges), 100):
+            chunk = ranges[i:i + 100]
+            out.append(f"{len(chunk)} beginbfrange\n")
+            out.extend(f"<{a:04X}> <{b:04X}> <{u:04X}>\n" for a, b, u in chunk)
+            out.append("endbfrange\n")
+        out.append("endcmap\nCMapName currentdict /CMap defineresource pop\nend\nend\n")
+        return "".join(out).encode("ascii")
+
+
+_load_lock = threading.Lock()
+
+
+@lru_cache(maxsize=4)
+def _load(path: Path) -> PreparedFont:
+    return PreparedFont(path)
+
+
+_paths: dict[tuple, Path] = {}
+
+
+def prepared_font(kind: str = "song") -> PreparedFont:
+    """A prepared font (``song`` for pages and values, ``typing`` for /DR), parsed once
+    per process (the source fonts are looked at once, not per render)."""
+    key = (kind, os.environ.get("XIEYI_CACHE_DIR"), os.environ.get("XIEYI_FONT_DIR"))
+    path = _paths.get(key)
+    if path is None or not path.is_file():
+        path = prepared_font_path(kind)
+        _paths[key] = path
+    with _load_lock:
+        return _load(path)
+
+
+def reset_cache() -> None:
+    """Forget the in-process font (tests that point ``XIEYI_CACHE_DIR`` elsewhere)."""
+    _load.cache_clear()
+    _paths.clear()

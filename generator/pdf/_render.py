@@ -1,0 +1,570 @@
+"""Drawing a form's layout and a record's values into a fillable PDF.
+
+Per description (cached): the layout, each page's content stream (compressed),
+the Song subset of the glyphs static text uses, the widgets' fixed strings.
+Per record: one appearance stream per filled field, a second small Song subset
+for the values' glyphs when the pages' subset lacks some (so the pages' font
+never has to be rebuilt and recompressed: that keeps a pre-filled form within
+about twice a blank one), the field tree, the file.
+
+AcroForm choices (DESIGN §2):
+
+* text fields are merged field/widget dictionaries with ``/V`` and ``/TU`` as
+  UTF-16BE, ``/DA`` naming the typing font of ``/DR``, and an appearance
+  stream of their own that draws the value in the embedded Song subset,
+  clipped to the box; ``/NeedAppearances false``, so viewers show our drawing;
+* a choice field is one radio group named by the field id; the on-state name
+  of each button is the choice's official label as a UTF-8 PDF name
+  (``/非营利性`` is written ``/#E9#9D#9E#E8#90#A5#E5#88#A9#E6#80#A7``), so the
+  group's ``/V`` is the chosen label itself (pypdf decodes it to
+  ``"/非营利性"``); ``/Off`` when nothing is chosen;
+* a checkbox field's on-state is ``/Yes``;
+* checkbox and radio marks are drawn as paths (a tick in the box), the box
+  itself as a rectangle on the page: no font needed, and UMing lacks ☑.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import struct
+import threading
+import zlib
+from dataclasses import dataclass
+
+from forms import FormSpec
+
+from ._font import PreparedFont, SONG_NAME, TYPING_NAME, prepared_font
+from ._layout import (
+    ASCENT,
+    NO_END,
+    NO_START,
+    PAGE_H,
+    PAGE_W,
+    Layout,
+    Page,
+    Widget,
+    layout,
+)
+from ._writer import PdfWriter, literal, name, num, ref, string, text
+
+#: resource name of the Song font in page and appearance resources
+PAGE_FONT = "F1"
+#: resource name of the typing font in /DR, the one /DA names
+TYPING_FONT = "TyF"
+TYPING_FONTS = ("viewer", "embedded")
+
+#: value text: inner padding of a box, line spacing, smallest size we shrink to
+VALUE_PAD_X = 2.0
+VALUE_PAD_Y = 1.0
+VALUE_LEADING = 1.15
+MIN_VALUE_SIZE = 4.0
+
+FLAG_MULTILINE = 1 << 12
+FLAG_NO_TOGGLE_TO_OFF = 1 << 14
+FLAG_RADIO = 1 << 15
+ANNOT_PRINT = 4
+
+
+def _hex(gids: list[int]) -> str:
+    return struct.pack(f">{len(gids)}H", *gids).hex().upper()
+
+
+# ------------------------------------------------------------------ static pages
+
+def _page_stream(page: Page, font: PreparedFont) -> tuple[bytes, set[int]]:
+    ops: list[str] = ["0 G 0 g 0 J 0 j"]
+    cur_w = None
+    for x0, top, x1, bottom, w in sorted(page.rects, key=lambda r: r[4]):
+        if w != cur_w:
+            if cur_w is not None:
+                ops.append("S")
+            ops.append(f"{num(w)} w")
+            cur_w = w
+        ops.append(f"{num(x0)} {num(PAGE_H - bottom)} {num(x1 - x0)} {num(bottom - top)} re")
+    for x0, y0, x1, y1, w in page.lines:
+        if w != cur_w:
+            if cur_w is not None:
+                ops.append("S")
+            ops.append(f"{num(w)} w")
+            cur_w = w
+        ops.append(f"{num(x0)} {num(PAGE_H - y0)} m {num(x1)} {num(PAGE_H - y1)} l")
+    if cur_w is not None:
+        ops.append("S")
+    gids: set[int] = set()
+    if page.texts:
+        ops.append("BT")
+        size = None
+        spacing = 0.0
+        bold = False
+        for t in page.texts:
+            g = font.glyph_ids(t.text)
+            gids.update(g)
+            if t.size != size:
+                ops.append(f"/{PAGE_FONT} {num(t.size)} Tf")
+                size = t.size
+            if t.bold != bold:
+                # no bold Song face: fill and stroke the outline (the common fake bold)
+                ops.append(f"2 Tr {num(0.03 * t.size)} w" if t.bold else "0 Tr")
+                bold = t.bold
+            if t.spacing != spacing:
+                ops.append(f"{num(t.spacing)} Tc")
+                spacing = t.spacing
+            ops.append(f"1 0 0 1 {num(t.x)} {num(PAGE_H - t.baseline)} Tm <{_hex(g)}> Tj")
+        ops.append("ET")
+    return "\n".join(ops).encode("latin-1"), gids
+
+
+# ------------------------------------------------------------------ font objects
+
+@dataclass
+class _FontStreams:
+    """The Song subset for one set of glyphs: compressed font file and its maps."""
+
+    name: str
+    file_z: bytes
+    file_len: int
+    widths: str
+    to_unicode_z: bytes
+
+
+_subset_cache: dict = {}
+_SUBSET_CACHE_MAX = 64
+_subset_lock = threading.Lock()
+
+
+def _font_streams(font: PreparedFont, gids: frozenset, level: int) -> _FontStreams:
+    key = (font.path, gids)
+    fs = _subset_cache.get(key)
+    if fs is not None:
+        return fs
+    data = font.subset(gids)
+    digest = hashlib.sha256(struct.pack(f">{len(gids)}H", *sorted(gids))).digest()
+    tag = "".join(chr(65 + b % 26) for b in digest[:6])
+    fs = _FontStreams(f"{tag}+{SONG_NAME}", zlib.compress(data, level), len(data),
+                      font.w_array(gids), zlib.compress(font.to_unicode(gids), level))
+    with _subset_lock:
+        if len(_subset_cache) >= _SUBSET_CACHE_MAX:
+            _subset_cache.pop(next(iter(_subset_cache)), None)
+        _subset_cache[key] = fs
+    return fs
+
+
+def _descriptor(w: PdfWriter, font: PreparedFont, fontname: str, file_ref: int | None,
+                flags: int = 4) -> int:
+    k = 1000 / font.upem
+    bbox = " ".join(num(round(v * k)) for v in font.bbox)
+    ff = f" /FontFile2 {ref(file_ref)}" if file_ref else ""
+    return w.add(
+        f"<< /Type /FontDescriptor /FontName /{fontname} /Flags {flags} /FontBBox [{bbox}] "
+        f"/ItalicAngle 0 /Ascent {round(font.ascent * k)} /Descent {round(font.descent * k)} "
+        f"/CapHeight {round(font.ascent * k)} /StemV 80{ff} >>"
+    )
+
+
+def _type0(w: PdfWriter, font: PreparedFont, fs: _FontStreams) -> int:
+    """A Type0 / CIDFontType2 font, Identity-H, CIDToGIDMap Identity, with ToUnicode."""
+    ff = w.stream(f"/Length1 {fs.file_len}", fs.file_z, compressed=True)
+    fd = _descriptor(w, font, fs.name, ff)
+    cid = w.add(
+        f"<< /Type /Font /Subtype /CIDFontType2 /BaseFont /{fs.name} "
+        f"/CIDSystemInfo << /Registry (Adobe) /Ordering (Identity) /Supplement 0 >> "
+        f"/FontDescriptor {ref(fd)} /DW 1000 /W {fs.widths} /CIDToGIDMap /Identity >>"
+    )
+    tu = w.stream("", fs.to_unicode_z, compressed=True)
+    return w.add(
+        f"<< /Type /Font /Subtype /Type0 /BaseFont /{fs.name} /Encoding /Identity-H "
+        f"/DescendantFonts [{ref(cid)}] /ToUnicode {ref(tu)} >>"
+    )
+
+
+_typing_cache: dict = {}
+
+
+def _typing_font(w: PdfWriter, kind: str) -> int:
+    if kind == "viewer":
+        # Adobe-GB1 without a font file: a viewer types with its own Song (small files)
+        fd = w.add(
+            "<< /Type /FontDescriptor /FontName /STSong-Light /Flags 6 "
+            "/FontBBox [-25 -254 1000 880] /ItalicAngle 0 /Ascent 880 /Descent -120 "
+            "/CapHeight 880 /StemV 93 >>"
+        )
+        cid = w.add(
+            "<< /Type /Font /Subtype /CIDFontType0 /BaseFont /STSong-Light "
+            "/CIDSystemInfo << /Registry (Adobe) /Ordering (GB1) /Supplement 4 >> "
+            f"/FontDescriptor {ref(fd)} /DW 1000 /W [1 95 500 814 939 500] >>"
+        )
+        return w.add(
+            "<< /Type /Font /Subtype /Type0 /BaseFont /STSong-Light /Encoding /Identity-H "
+            f"/DescendantFonts [{ref(cid)}] >>"
+        )
+    tf = prepared_font("typing")
+    fs = _typing_cache.get(tf.path)
+    if fs is None:
+        n = len(tf.codepoints)
+        fs = _FontStreams(TYPING_NAME, tf.full_compressed(), len(tf.data),
+                          tf.w_array(range(n + 1)), zlib.compress(tf.to_unicode(), 9))
+        _typing_cache[tf.path] = fs
+    return _type0(w, tf, fs)
+
+
+# ------------------------------------------------------------------ field tree
+
+class _Node:
+    __slots__ = ("part", "kids", "widgets")
+
+    def __init__(self, part: str):
+        self.part = part
+        self.kids: dict[str, _Node] = {}
+        self.widgets: list[Widget] = []
+
+
+def _tree(pages: list[Page]) -> _Node:
+    root = _Node("")
+    for page in pages:
+        for wd in page.widgets:
+            node = root
+            for part in wd.name.split("."):
+                node = node.kids.setdefault(part, _Node(part))
+            node.widgets.append(wd)
+    return root
+
+
+@dataclass
+class _WidgetStrings:
+    """What a widget's dictionary says whatever the record: written once per description."""
+
+    page: int
+    #: /Type /Annot … /Rect … /F 4 (the /P entry is added per document)
+    annot: str
+    #: appearance bounding box [0 0 w h]
+    bbox: str
+    #: text fields: /FT /Tx … /TU … /DA … /Q … (no /V)
+    field: str = ""
+
+
+# ------------------------------------------------------------------ per description
+
+@dataclass
+class _Static:
+    layout: Layout
+    contents: list[bytes]  # compressed page streams
+    gids: frozenset
+    fonts: _FontStreams
+    tree: _Node
+    strings: dict  # id(widget) -> _WidgetStrings
+    da_size: float
+
+
+_static_cache: dict = {}
+_static_lock = threading.Lock()
+
+
+def _widget_strings(wd: Widget, page: int) -> _WidgetStrings:
+    x0, top, x1, bottom = wd.rect
+    annot = (f"/Type /Annot /Subtype /Widget /Rect [{num(x0)} {num(PAGE_H - bottom)} "
+             f"{num(x1)} {num(PAGE_H - top)}] /F {ANNOT_PRINT}")
+    ws = _WidgetStrings(page, annot, f"[0 0 {num(x1 - x0)} {num(bottom - top)}]")
+    if wd.kind == "text":
+        ff = FLAG_MULTILINE if wd.multiline else 0
+        q = {"left": 0, "center": 1, "right": 2}.get(wd.align, 0)
+        extra = f" /Ff {ff}" if ff else ""
+        if wd.max_length:
+            extra += f" /MaxLen {wd.max_length}"
+        ws.field = (f"/FT /Tx /T {literal(wd.name.rsplit('.', 1)[-1])} /TU {text(wd.label)} "
+                    f"/DA (/{TYPING_FONT} {num(wd.size)} Tf 0 g) /Q {q}{extra}")
+    return ws
+
+
+def _static(spec: FormSpec, font: PreparedFont) -> _Static:
+    key = (spec.id, spec.spec_hash or hash(spec), font.path)
+    st = _static_cache.get(key)
+    if st is None:
+        lay = layout(spec, font)
+        contents = []
+        gids: set[int] = set()
+        strings = {}
+        for pi, page in enumerate(lay.pages):
+            data, g = _page_stream(page, font)
+            contents.append(zlib.compress(data, 9))
+            gids |= g
+            for wd in page.widgets:
+                strings[id(wd)] = _widget_strings(wd, pi)
+        gids.add(0)
+        fgids = frozenset(gids)
+        first = next((wd for p in lay.pages for wd in p.widgets), None)
+        st = _Static(lay, contents, fgids, _font_streams(font, fgids, 9), _tree(lay.pages),
+                     strings, first.size if first else 10.5)
+        with _static_lock:
+            _static_cache[key] = st
+    return st
+
+
+# ------------------------------------------------------------------ appearances
+
+def _wrap(text: str, ws: list[float], limit: float) -> list[str]:
+    """Break a value into lines no wider than ``limit`` (widths ``ws`` per character, in
+    the same unit): anywhere between Chinese characters, never before a closing mark nor
+    after an opening one, never inside a Latin word or number unless it is longer than
+    a line.  The same rules as the layout's ``break_lines``, for plain text, fast."""
+    lines = []
+    n = len(text)
+    start = 0
+    x = 0.0
+    last_break = -1
+    i = 0
+    while i < n:
+        ch = text[i]
+        if ch == "\n":
+            lines.append(text[start:i].rstrip(" "))
+            start = i + 1
+            x = 0.0
+            last_break = -1
+            i += 1
+            continue
+        if i > start:
+            prev = text[i - 1]
+            if not (ch in NO_START or prev in NO_END or ("!" <= prev <= "~" and "!" <= ch <= "~")):
+                last_break = i
+        if x + ws[i] > limit and i > start and ch != " ":
+            cut = last_break if last_break > start else i
+            lines.append(text[start:cut].rstrip(" "))
+            start = cut
+            while start < n and text[start] == " ":
+                start += 1
+            x = sum(ws[start:i])
+            last_break = -1
+            if start > i:
+                i = start
+                continue
+        x += ws[i]
+        i += 1
+    if start < n or not lines or text[-1] == "\n":
+        lines.append(text[start:].rstrip(" "))
+    return lines
+
+
+def _value_layout(wd: Widget, value: str, font: PreparedFont, w: float, h: float,
+                  em: float | None = None):
+    """(size, lines) for a value in a box: shrink, then wrap, to show it whole if we can.
+    ``em``: the value's width in em, when the caller has measured it."""
+    aw = w - 2 * VALUE_PAD_X
+    ah = h - 2 * VALUE_PAD_Y
+    size = wd.size
+
+    def fits(n: int, s: float) -> bool:
+        return (n - 1) * s * VALUE_LEADING + s <= ah + 0.01
+
+    single = "\n" not in value and "\r" not in value
+    if em is None:
+        em = font.text_width(value) / 1000.0
+    if single:
+        tw = em * size
+        if tw <= aw:
+            return size, [value]
+        shrunk = size * aw / tw
+        if not wd.multiline and shrunk >= max(0.75 * size, 6.0):
+            return shrunk, [value]
+    text_ = value.replace("\r\n", "\n").replace("\r", "\n")
+    fw = font.width
+    nd = font.notdef_width
+    ws = [fw.get(c, nd) / 1000.0 for c in text_]
+    # the largest size whose area could hold the text, then down in half points
+    s = size
+    if em:
+        s = min(size, (aw * ah / (em * VALUE_LEADING)) ** 0.5 + 0.5)
+        s = max(MIN_VALUE_SIZE, int(s * 2) / 2)
+    while s >= MIN_VALUE_SIZE:
+        lines = _wrap(text_, ws, aw / s)
+        if fits(len(lines), s):
+            return s, lines
+        s -= 0.5
+    if single and not wd.multiline:
+        s = max(MIN_VALUE_SIZE, min(size, aw / em if em else size))
+        return s, [value]
+    return MIN_VALUE_SIZE, _wrap(text_, ws, aw / MIN_VALUE_SIZE)
+
+
+def _text_appearance(wd: Widget, value: str, font: PreparedFont) -> tuple[bytes, set[int]]:
+    """The value drawn in its box: Song subset glyphs, clipped, aligned as the field's /Q."""
+    x0, top, x1, bottom = wd.rect
+    w, h = x1 - x0, bottom - top
+    if not value:
+        return b"/Tx BMC EMC", set()
+    fw = font.width
+    nd = font.notdef_width
+    gid = font.gid
+    widths = [fw.get(c, nd) for c in value]
+    em = sum(widths) / 1000.0
+    if em * wd.size <= w - 2 * VALUE_PAD_X and "\n" not in value and "\r" not in value:
+        size, lines = wd.size, [value]  # the common case: it fits as it is
+    else:
+        size, lines = _value_layout(wd, value, font, w, h, em)
+        widths = None
+    lead = size * VALUE_LEADING
+    if wd.multiline and (len(lines) > 1 or h > 3 * size):
+        first_top = h - VALUE_PAD_Y  # a note starts at the top of its box
+    else:
+        first_top = (h + (len(lines) - 1) * lead + size) / 2  # centred
+    ops = [f"/Tx BMC q 0.5 0.5 {w - 1:.2f} {h - 1:.2f} re W n BT /{PAGE_FONT} {size:.2f} Tf 0 g"]
+    gids: set[int] = set()
+    k = size / 1000.0
+    y = first_top - ASCENT * size
+    align = wd.align
+    room = w - 2 * VALUE_PAD_X
+    for line in lines:
+        g = [gid.get(c, 0) for c in line]
+        gids.update(g)
+        lw = (sum(widths) if widths is not None else sum(fw.get(c, nd) for c in line)) * k
+        if lw > room or align == "left":
+            x = VALUE_PAD_X
+        elif align == "center":
+            x = (w - lw) / 2
+        else:
+            x = w - VALUE_PAD_X - lw
+        ops.append(f"1 0 0 1 {x:.2f} {y:.2f} Tm <{_hex(g)}> Tj")
+        y -= lead
+    ops.append("ET Q EMC")
+    return "\n".join(ops).encode("latin-1"), gids
+
+
+def _tick(side: float) -> bytes:
+    a = side
+    return (
+        f"q 0 G {num(0.12 * a)} w 1 J 1 j {num(0.2 * a)} {num(0.52 * a)} m "
+        f"{num(0.42 * a)} {num(0.27 * a)} l {num(0.84 * a)} {num(0.8 * a)} l S Q"
+    ).encode("latin-1")
+
+
+# ------------------------------------------------------------------ the document
+
+def render(spec: FormSpec, values: dict, typing_font: str) -> bytes:
+    if typing_font not in TYPING_FONTS:
+        raise ValueError(f"typing_font must be one of {TYPING_FONTS}, not {typing_font!r}")
+    font = prepared_font("song")
+    st = _static(spec, font)
+    pages = st.layout.pages
+    strings = st.strings
+    w = PdfWriter()
+
+    catalog = w.alloc()
+    pages_obj = w.alloc()
+    info = w.alloc()
+    acroform = w.alloc()
+    page_objs = [w.alloc() for _ in pages]
+    page_font = _type0(w, font, st.fonts)
+
+    # the values' appearances first: they decide whether the values need glyphs of their own
+    text_aps: dict[int, bytes] = {}
+    vgids: set[int] = set()
+    for page in pages:
+        for wd in page.widgets:
+            if wd.kind == "text":
+                v = values.get(wd.name)
+                if v:
+                    data, g = _text_appearance(wd, v if isinstance(v, str) else str(v), font)
+                    vgids |= g
+                    text_aps[id(wd)] = data
+    if vgids <= st.gids:
+        value_font = page_font
+    else:
+        # a second, small subset for the values: the pages' font stays cached per form
+        # (fast compression for a few glyphs: the tables around them are mostly zeros)
+        level = 1 if len(vgids) <= 80 else 6
+        value_font = _type0(w, font, _font_streams(font, frozenset(vgids | {0}), level))
+    ap_res = w.add(f"<< /Font << /{PAGE_FONT} {ref(value_font)} >> >>")
+    typing = _typing_font(w, typing_font)
+
+    blank_ap = 0
+    marks: dict[str, tuple[int, int]] = {}
+
+    def mark_streams(bbox: str, side: float) -> tuple[int, int]:
+        # checkbox / radio states, shared by boxes of one size
+        if bbox not in marks:
+            d = f"/Type /XObject /Subtype /Form /BBox {bbox}"
+            marks[bbox] = (w.stream(d, _tick(side), compress=False),
+                           w.stream(d, b"", compress=False))
+        return marks[bbox]
+
+    annots: list[list[int]] = [[] for _ in pages]
+
+    def write_node(node: _Node, parent: int | None) -> int:
+        nonlocal blank_ap
+        n = w.alloc()
+        par = f" /Parent {ref(parent)}" if parent else ""
+        if node.kids:
+            kids = [write_node(k, n) for k in node.kids.values()]
+            w.put(n, f"<< /T {literal(node.part)}{par} "
+                     f"/Kids [{' '.join(ref(k) for k in kids)}] >>")
+            return n
+        first = node.widgets[0]
+        ws = strings[id(first)]
+        pref = ref(page_objs[ws.page])
+        if first.kind == "text":
+            data = text_aps.get(id(first))
+            v = values.get(first.name)
+            if data is None:
+                # an empty field: one shared empty appearance (viewers draw typed text anew)
+                if not blank_ap:
+                    blank_ap = w.stream("/Type /XObject /Subtype /Form /BBox [0 0 1 1]",
+                                        b"/Tx BMC EMC", compress=False)
+                ap = blank_ap
+                vv = ""
+            else:
+                ap = w.stream(f"/Type /XObject /Subtype /Form /BBox {ws.bbox} "
+                              f"/Resources {ref(ap_res)}", data, compress=len(data) > 300)
+                vv = f" /V {text(v if isinstance(v, str) else str(v))}"
+            w.put(n, f"<< {ws.annot} /P {pref} {ws.field}{par}{vv} /AP << /N {ref(ap)} >> >>")
+            annots[ws.page].append(n)
+            return n
+        t = f"/T {literal(node.part)}"
+        tu = f"/TU {text(first.label)}"
+        if first.kind == "checkbox":
+            on, off = mark_streams(ws.bbox, first.rect[2] - first.rect[0])
+            state = "/Yes" if values.get(first.name) is True else "/Off"
+            w.put(n, f"<< {ws.annot} /P {pref} /FT /Btn {t}{par} {tu} /V {state} /AS {state} "
+                     f"/AP << /N << /Yes {ref(on)} /Off {ref(off)} >> >> >>")
+            annots[ws.page].append(n)
+            return n
+        # a radio group: the field, and one widget per choice
+        chosen = values.get(first.name) or ""
+        kids = []
+        for wd in node.widgets:
+            wsk = strings[id(wd)]
+            on, off = mark_streams(wsk.bbox, wd.rect[2] - wd.rect[0])
+            state_name = name(wd.option)
+            state = state_name if wd.option == chosen else "/Off"
+            k = w.add(f"<< {wsk.annot} /P {ref(page_objs[wsk.page])} /Parent {ref(n)} "
+                      f"/AS {state} /AP << /N << {state_name} {ref(on)} /Off {ref(off)} >> >> >>")
+            annots[wsk.page].append(k)
+            kids.append(k)
+        v = name(chosen) if chosen else "/Off"
+        w.put(n, f"<< /FT /Btn /Ff {FLAG_RADIO | FLAG_NO_TOGGLE_TO_OFF} {t}{par} {tu} /V {v} "
+                 f"/Kids [{' '.join(ref(k) for k in kids)}] >>")
+        return n
+
+    top_fields = [write_node(node, None) for node in st.tree.kids.values()]
+
+    media = f"[0 0 {num(PAGE_W)} {num(PAGE_H)}]"
+    for pi in range(len(pages)):
+        content = w.stream("", st.contents[pi], compressed=True)
+        ann = annots[pi]
+        ann_s = f" /Annots [{' '.join(ref(a) for a in ann)}]" if ann else ""
+        w.put(page_objs[pi],
+              f"<< /Type /Page /Parent {ref(pages_obj)} /MediaBox {media} "
+              f"/Resources << /Font << /{PAGE_FONT} {ref(page_font)} >> >> "
+              f"/Contents {ref(content)}{ann_s} >>")
+    w.put(pages_obj, f"<< /Type /Pages /Kids [{' '.join(ref(p) for p in page_objs)}] "
+                     f"/Count {len(page_objs)} >>")
+    w.put(acroform,
+          f"<< /Fields [{' '.join(ref(f) for f in top_fields)}] /NeedAppearances false "
+          f"/DA (/{TYPING_FONT} {num(st.da_size)} Tf 0 g) "
+          f"/DR << /Font << /{TYPING_FONT} {ref(typing)} >> >> >>")
+    w.put(catalog, f"<< /Type /Catalog /Pages {ref(pages_obj)} /AcroForm {ref(acroform)} "
+                   f"/Lang (zh-CN) /ViewerPreferences << /DisplayDocTitle true >> >>")
+    w.put(info, f"<< /Title {text(spec.title)} /Creator (xieyi) /Producer (xieyi) "
+                f"/XieyiForm {string(spec.id)} /XieyiVersion {string(spec.version)} "
+                f"/XieyiSpecHash {string(spec.spec_hash)} >>")
+    h = hashlib.md5(f"{spec.id}|{spec.spec_hash}|{typing_font}|".encode())
+    for k in sorted(values):
+        h.update(f"{k}={values[k]!r};".encode("utf-8"))
+    return w.tobytes(catalog, info, h.hexdigest().upper())

@@ -1,0 +1,7 @@
+#!/usr/bin/env bash
+# Set up (scripts/setup.sh --with-libreoffice: the tests need LibreOffice) and run
+# every test.  Arguments go to pytest: bash scripts/test.sh -k api -x
+set -euo pipefail
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+bash scripts/setup.sh --with-libreoffice
+exec .venv/bin/python -m pytest -q "$@"
