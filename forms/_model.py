@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import datetime as _dt
 from dataclasses import dataclass, field as _dcfield
+from functools import cached_property
 from typing import Union
 
 FIELD_TYPES = ("text", "multiline", "integer", "decimal", "date", "choice", "checkbox", "rows")
@@ -183,8 +184,8 @@ class Source:
     quotes: tuple[str, ...] = ()
 
 
-@dataclass(frozen=True)
-class FormSpec:
+@dataclass(frozen=True, eq=False)  # identity: specs are loaded once, and hashing a whole
+class FormSpec:                    # description for every cache lookup would cost more than it saves
     id: str
     jurisdiction: str
     #: the jurisdiction's Chinese name (吉林省, 景德镇市…)
@@ -210,17 +211,22 @@ class FormSpec:
     spec_hash: str = ""
 
     def field(self, field_id: str) -> Field:
-        for f in self.fields:
-            if f.id == field_id:
-                return f
-        raise KeyError(field_id)
+        return self._fields_by_id[field_id]
 
-    @property
+    @cached_property
+    def _fields_by_id(self) -> dict[str, Field]:
+        return {f.id: f for f in self.fields}
+
+    @cached_property
     def field_ids(self) -> tuple[str, ...]:
         return tuple(f.id for f in self.fields)
 
-    def field_refs(self) -> list[FieldRef]:
+    def field_refs(self) -> tuple[FieldRef, ...]:
         """Every value box of the layout, in layout order."""
+        return self._field_refs
+
+    @cached_property
+    def _field_refs(self) -> tuple[FieldRef, ...]:
         refs: list[FieldRef] = []
         for b in self.blocks:
             if isinstance(b, Table):
@@ -229,7 +235,7 @@ class FormSpec:
                         refs.extend(c.fields)
             elif isinstance(b, Text):
                 refs.extend(b.paragraph.fields)
-        return refs
+        return tuple(refs)
 
     def official_texts(self) -> list[str]:
         """Every piece of official text of the layout, in layout order."""

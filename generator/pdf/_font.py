@@ -396,33 +396,52 @@ def build_sfnt(tables: dict[str, bytes], sums: dict[str, int] | None = None) -> 
     summed from per-glyph sums: summing 200 KB of words per render would cost
     more than the rest of the subset).
     """
+    return b"".join(_sfnt_parts(tables, sums, None))
+
+
+def _sfnt_parts(tables: dict[str, bytes], sums: dict[str, int] | None,
+                last: str | None) -> tuple[bytes, bytes]:
+    """The file as (everything before table ``last``, table ``last`` padded), with
+    ``last`` placed at the end of the file (the directory stays sorted by tag)."""
     sums = dict(sums or {})
     tags = sorted(tables)
+    order = [t for t in tags if t != last] + ([last] if last else [])
     n = len(tags)
     es = 1 << (n.bit_length() - 1)
     header = struct.pack(">IHHHH", 0x00010000, n, es * 16, es.bit_length() - 1, n * 16 - es * 16)
     offset = 12 + 16 * n
-    dir_entries = []
+    dir_entries = {}
     body = []
     total = 0
-    for tag in tags:
+    for tag in order:
         data = tables[tag]
         if tag == "head":
             data = data[:8] + b"\0\0\0\0" + data[12:]
         cs = sums[tag] if tag in sums else _checksum(data)
         total += cs
-        dir_entries.append(struct.pack(">4sIII", tag.encode("latin-1"), cs, offset, len(data)))
+        dir_entries[tag] = struct.pack(">4sIII", tag.encode("latin-1"), cs, offset, len(data))
         pad = (-len(data)) % 4
         body.append(data + b"\0" * pad if pad else data)
         offset += len(data) + pad
-    directory = header + b"".join(dir_entries)
+    directory = header + b"".join(dir_entries[t] for t in tags)
     total = (total + _checksum(directory)) & 0xFFFFFFFF
     if "head" in tables:
-        i = tags.index("head")
+        i = order.index("head")
         head = bytearray(body[i])
         struct.pack_into(">I", head, 8, (0xB1B0AFBA - total) & 0xFFFFFFFF)
         body[i] = bytes(head)
-    return directory + b"".join(body)
+    if last:
+        return directory + b"".join(body[:-1]), body[-1]
+    return directory + b"".join(body), b""
+
+
+_CMAP_HEAD = (
+    "/CIDInit /ProcSet findresource begin\n12 dict begin\nbegincmap\n"
+    "/CIDSystemInfo << /Registry (Adobe) /Ordering (UCS) /Supplement 0 >> def\n"
+    "/CMapName /Adobe-Identity-UCS def\n/CMapType 2 def\n"
+    "1 begincodespacerange\n<0000> <FFFF>\nendcodespacerange\n"
+)
+_CMAP_TAIL = "endcmap\nCMapName currentdict /CMap defineresource pop\nend\nend\n"
 
 
 class PreparedFont:
@@ -485,6 +504,7 @@ class PreparedFont:
         self.notdef_width = self.widths[0]
         self._full_z: bytes | None = None
         self._glyph_cache: dict[int, tuple[bytes, int]] = {}
+        self._glyph_z_cache: dict[int, bytes] = {}
 
     def _read_cmap(self) -> list[int]:
         """Code points of glyphs 1..n, from the (format 4) cmap the preparation wrote."""
@@ -608,6 +628,88 @@ class PreparedFont:
             {"loca": loca_sum & m, "glyf": glyf_sum & m, "hmtx": hmtx_sum & m},
         )
 
+    def _glyph_z(self, g: int) -> bytes:
+        """Glyph ``g``'s padded outline as raw deflate blocks ending in a sync flush
+        (byte-aligned, not final), so blocks of any glyphs concatenate into one
+        valid deflate stream (memoised: a glyph is compressed once per process)."""
+        hit = self._glyph_z_cache.get(g)
+        if hit is None:
+            piece = self._glyph(g)[0]
+            if piece:
+                c = zlib.compressobj(6, zlib.DEFLATED, -15)
+                hit = c.compress(piece) + c.flush(zlib.Z_SYNC_FLUSH)
+            else:
+                hit = b""
+            self._glyph_z_cache[g] = hit
+        return hit
+
+    def compact_subset(self, gids) -> tuple[bytes, int, str, bytes]:
+        """A font of just ``gids``, renumbered 1..k in the order given (0 is .notdef).
+
+        Returns the TrueType file Flate-compressed, its uncompressed length, its
+        /W array and its ToUnicode CMap.  For a record's values: only the
+        small tables are compressed per call; the outlines come from per-glyph
+        deflate blocks compressed once (the glyf table is written last, so its
+        blocks end the stream), which keeps a pre-filled form's cost near a
+        blank one's whatever characters the record uses.
+        """
+        order = [0] + [g for g in gids if g]
+        n = len(order)
+        loca = array("I")
+        hmtx = bytearray(4 * n)
+        glyf_sum = hmtx_sum = 0
+        cur = 0
+        adv, lsb = self.advances, self.lsbs
+        pieces = []
+        for new, g in enumerate(order):
+            loca.append(cur)
+            piece, cs = self._glyph(g)
+            if piece:
+                pieces.append((piece, self._glyph_z(g)))
+                glyf_sum += cs
+                cur += len(piece)
+            struct.pack_into(">Hh", hmtx, 4 * new, adv[g], lsb[g])
+            hmtx_sum += (adv[g] << 16) | (lsb[g] & 0xFFFF)
+        loca.append(cur)
+        if sys.byteorder == "little":
+            loca.byteswap()
+        t = self.tables
+        head = bytearray(t["head"])
+        struct.pack_into(">h", head, 50, 1)
+        hhea = bytearray(t["hhea"])
+        struct.pack_into(">H", hhea, 34, n)
+        maxp = bytearray(t["maxp"])
+        struct.pack_into(">H", maxp, 4, n)
+        m = 0xFFFFFFFF
+        prefix, _glyf = _sfnt_parts(
+            {"head": bytes(head), "hhea": bytes(hhea), "maxp": bytes(maxp),
+             "loca": loca.tobytes(), "glyf": b"".join(p for p, _z in pieces),
+             "hmtx": bytes(hmtx), "post": t["post"], "name": t["name"], "OS/2": t["OS/2"]},
+            {"glyf": glyf_sum & m, "hmtx": hmtx_sum & m},
+            last="glyf",
+        )
+        c = zlib.compressobj(6, zlib.DEFLATED, -15)
+        out = [b"\x78\x9c", c.compress(prefix), c.flush(zlib.Z_SYNC_FLUSH)]
+        adler = zlib.adler32(prefix)
+        for piece, z in pieces:
+            out.append(z)
+            adler = zlib.adler32(piece, adler)
+        out.append(b"\x03\x00")  # an empty final block ends the deflate stream
+        out.append(struct.pack(">I", adler))
+        widths = self.widths
+        w_array = "[1 [" + " ".join(str(widths[g]) for g in order[1:]) + "]]" if n > 1 else "[]"
+        cps = self.codepoints
+        entries = [(new, cps[g - 1]) for new, g in enumerate(order) if 0 < g <= len(cps)]
+        cmap = [_CMAP_HEAD]
+        for i in range(0, len(entries), 100):
+            chunk = entries[i:i + 100]
+            cmap.append(f"{len(chunk)} beginbfchar\n")
+            # the prepared cmap is format 4: every code point is in the BMP
+            cmap.extend(f"<{a:04X}> <{u:04X}>\n" for a, u in chunk)
+            cmap.append("endbfchar\n")
+        cmap.append(_CMAP_TAIL)
+        return b"".join(out), len(prefix) + cur, w_array, "".join(cmap).encode("ascii")
+
     def full_compressed(self) -> bytes:
         """The whole prepared font, zlib-compressed (cached on disk beside it)."""
         if self._full_z is None:
@@ -659,18 +761,13 @@ class PreparedFont:
             lo = prev = g
         if lo is not None:
             ranges.append((lo, prev, cps[lo - 1]))
-        out = [
-            "/CIDInit /ProcSet findresource begin\n12 dict begin\nbegincmap\n"
-            "/CIDSystemInfo << /Registry (Adobe) /Ordering (UCS) /Supplement 0 >> def\n"
-            "/CMapName /Adobe-Identity-UCS def\n/CMapType 2 def\n"
-            "1 begincodespacerange\n<0000> <FFFF>\nendcodespacerange\n"
-        ]
+        out = [_CMAP_HEAD]
         for i in range(0, len(ranges), 100):
             chunk = ranges[i:i + 100]
             out.append(f"{len(chunk)} beginbfrange\n")
             out.extend(f"<{a:04X}> <{b:04X}> <{u:04X}>\n" for a, b, u in chunk)
             out.append("endbfrange\n")
-        out.append("endcmap\nCMapName currentdict /CMap defineresource pop\nend\nend\n")
+        out.append(_CMAP_TAIL)
         return "".join(out).encode("ascii")
 
 

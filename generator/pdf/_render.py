@@ -149,6 +149,22 @@ def _font_streams(font: PreparedFont, gids: frozenset, level: int) -> _FontStrea
     return fs
 
 
+def _compact_streams(font: PreparedFont, order: tuple[int, ...]) -> _FontStreams:
+    key = ("compact", font.path, order)
+    fs = _subset_cache.get(key)
+    if fs is not None:
+        return fs
+    data_z, length, widths, to_unicode = font.compact_subset(order)
+    digest = hashlib.sha256(struct.pack(f">{len(order)}H", *order)).digest()
+    tag = "".join(chr(65 + b % 26) for b in digest[:6])
+    fs = _FontStreams(f"{tag}+{SONG_NAME}", data_z, length, widths, zlib.compress(to_unicode, 6))
+    with _subset_lock:
+        if len(_subset_cache) >= _SUBSET_CACHE_MAX:
+            _subset_cache.pop(next(iter(_subset_cache)), None)
+        _subset_cache[key] = fs
+    return fs
+
+
 def _descriptor(w: PdfWriter, font: PreparedFont, fontname: str, file_ref: int | None,
                 flags: int = 4) -> int:
     k = 1000 / font.upem
@@ -384,15 +400,15 @@ def _value_layout(wd: Widget, value: str, font: PreparedFont, w: float, h: float
     return MIN_VALUE_SIZE, _wrap(text_, ws, aw / MIN_VALUE_SIZE)
 
 
-def _text_appearance(wd: Widget, value: str, font: PreparedFont) -> tuple[bytes, set[int]]:
-    """The value drawn in its box: Song subset glyphs, clipped, aligned as the field's /Q."""
+def _text_appearance(wd: Widget, value: str, font: PreparedFont, gid: dict[str, int]) -> bytes:
+    """The value drawn in its box, clipped, aligned as the field's /Q; ``gid`` maps each
+    character to its glyph id in the font that draws the values."""
     x0, top, x1, bottom = wd.rect
     w, h = x1 - x0, bottom - top
     if not value:
-        return b"/Tx BMC EMC", set()
+        return b"/Tx BMC EMC"
     fw = font.width
     nd = font.notdef_width
-    gid = font.gid
     widths = [fw.get(c, nd) for c in value]
     em = sum(widths) / 1000.0
     if em * wd.size <= w - 2 * VALUE_PAD_X and "\n" not in value and "\r" not in value:
@@ -406,14 +422,12 @@ def _text_appearance(wd: Widget, value: str, font: PreparedFont) -> tuple[bytes,
     else:
         first_top = (h + (len(lines) - 1) * lead + size) / 2  # centred
     ops = [f"/Tx BMC q 0.5 0.5 {w - 1:.2f} {h - 1:.2f} re W n BT /{PAGE_FONT} {size:.2f} Tf 0 g"]
-    gids: set[int] = set()
     k = size / 1000.0
     y = first_top - ASCENT * size
     align = wd.align
     room = w - 2 * VALUE_PAD_X
     for line in lines:
         g = [gid.get(c, 0) for c in line]
-        gids.update(g)
         lw = (sum(widths) if widths is not None else sum(fw.get(c, nd) for c in line)) * k
         if lw > room or align == "left":
             x = VALUE_PAD_X
@@ -424,7 +438,7 @@ def _text_appearance(wd: Widget, value: str, font: PreparedFont) -> tuple[bytes,
         ops.append(f"1 0 0 1 {x:.2f} {y:.2f} Tm <{_hex(g)}> Tj")
         y -= lead
     ops.append("ET Q EMC")
-    return "\n".join(ops).encode("latin-1"), gids
+    return "\n".join(ops).encode("latin-1")
 
 
 def _tick(side: float) -> bytes:
@@ -453,24 +467,28 @@ def render(spec: FormSpec, values: dict, typing_font: str) -> bytes:
     page_objs = [w.alloc() for _ in pages]
     page_font = _type0(w, font, st.fonts)
 
-    # the values' appearances first: they decide whether the values need glyphs of their own
-    text_aps: dict[int, bytes] = {}
-    vgids: set[int] = set()
+    # the values first: the glyphs they need decide which font draws them
+    filled = []
     for page in pages:
         for wd in page.widgets:
             if wd.kind == "text":
                 v = values.get(wd.name)
                 if v:
-                    data, g = _text_appearance(wd, v if isinstance(v, str) else str(v), font)
-                    vgids |= g
-                    text_aps[id(wd)] = data
+                    filled.append((wd, v if isinstance(v, str) else str(v)))
+    chars = set().union(*(v for _wd, v in filled)) if filled else set()
+    gid = font.gid
+    vgids = {gid.get(c, 0) for c in chars}
     if vgids <= st.gids:
         value_font = page_font
+        gmap = gid
     else:
-        # a second, small subset for the values: the pages' font stays cached per form
-        # (fast compression for a few glyphs: the tables around them are mostly zeros)
-        level = 1 if len(vgids) <= 80 else 6
-        value_font = _type0(w, font, _font_streams(font, frozenset(vgids | {0}), level))
+        # a small font of the values' glyphs alone, renumbered: the pages' font stays
+        # cached per form, and this one is a few hundred bytes to build and compress
+        order = tuple(sorted(vgids - {0}))
+        new = {g: i + 1 for i, g in enumerate(order)}
+        gmap = {c: new.get(gid.get(c, 0), 0) for c in chars}
+        value_font = _type0(w, font, _compact_streams(font, order))
+    text_aps = {id(wd): _text_appearance(wd, v, font, gmap) for wd, v in filled}
     ap_res = w.add(f"<< /Font << /{PAGE_FONT} {ref(value_font)} >> >>")
     typing = _typing_font(w, typing_font)
 
