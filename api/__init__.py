@@ -8,6 +8,7 @@ JSON when they parse, as strings otherwise).
 
 from __future__ import annotations
 
+import importlib
 from typing import TYPE_CHECKING, Any, Mapping
 
 if TYPE_CHECKING:
@@ -32,6 +33,10 @@ DEFAULTS: dict[str, Any] = {
         },
     },
 }
+
+
+#: further feature modules of api/, each exposing a flask-smorest Blueprint ``bp``
+FEATURE_BLUEPRINTS: tuple[str, ...] = ()
 
 
 def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
@@ -70,6 +75,8 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     api = Api(app)
     api.register_converter(forms_feature.FormIdConverter, forms_feature.form_id_param)
     api.register_blueprint(forms_feature.bp)
+    for name in FEATURE_BLUEPRINTS:
+        api.register_blueprint(importlib.import_module(f"api.{name}").bp)
     # every form's record schema, derived from its description, in components.schemas
     for spec in all_forms():
         api.spec.components.schema("Record_" + spec.id.replace("-", "_"),

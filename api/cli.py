@@ -79,6 +79,9 @@ def build_parser() -> argparse.ArgumentParser:
                          " / JSON record file, - for stdin; none for a blank form")
     pr.add_argument("-o", "--output", required=True, metavar="OUT", help="输出文件 / output file")
 
+    for module in _feature_modules():
+        COMMANDS.update(module.register_commands(sub, _Parser))
+
     pv = sub.add_parser("serve", help="运行网页服务 / run the service",
                         description="在 http://HOST:PORT/ 运行服务（waitress）。"
                                     " / Run the service at http://HOST:PORT/ (waitress).")
@@ -89,6 +92,17 @@ def build_parser() -> argparse.ArgumentParser:
     pv.add_argument("--threads", type=int, default=_env_int("XIEYI_THREADS", 4),
                     help="工作线程数 / worker threads (default 4)")
     return p
+
+
+#: modules of api/ that add commands: each has register_commands(sub, parser_class)
+#: returning {command name: handler(args) -> exit status}
+FEATURE_COMMANDS: tuple[str, ...] = ()
+
+
+def _feature_modules():
+    import importlib
+
+    return [importlib.import_module(f"api.{name}") for name in FEATURE_COMMANDS]
 
 
 def _env_int(name: str, default: int) -> int:
