@@ -30,6 +30,7 @@ from __future__ import annotations
 import hashlib
 import os
 import struct
+from itertools import accumulate
 import sys
 import tempfile
 import threading
@@ -441,6 +442,8 @@ _CMAP_HEAD = (
     "/CMapName /Adobe-Identity-UCS def\n/CMapType 2 def\n"
     "1 begincodespacerange\n<0000> <FFFF>\nendcodespacerange\n"
 )
+#: 4-digit upper-case hex of every 16-bit number (glyph ids, BMP code points)
+HEX4 = [f"{i:04X}" for i in range(0x10000)]
 _CMAP_TAIL = "endcmap\nCMapName currentdict /CMap defineresource pop\nend\nend\n"
 
 
@@ -505,6 +508,7 @@ class PreparedFont:
         self._full_z: bytes | None = None
         self._glyph_cache: dict[int, tuple[bytes, int]] = {}
         self._glyph_z_cache: dict[int, bytes] = {}
+        self._compact_cache: dict[int, tuple] = {}
 
     def _read_cmap(self) -> list[int]:
         """Code points of glyphs 1..n, from the (format 4) cmap the preparation wrote."""
@@ -655,24 +659,18 @@ class PreparedFont:
         """
         order = [0] + [g for g in gids if g]
         n = len(order)
-        loca = array("I")
-        hmtx = bytearray(4 * n)
-        glyf_sum = hmtx_sum = 0
-        cur = 0
-        adv, lsb = self.advances, self.lsbs
-        pieces = []
-        for new, g in enumerate(order):
-            loca.append(cur)
-            piece, cs = self._glyph(g)
-            if piece:
-                pieces.append((piece, self._glyph_z(g)))
-                glyf_sum += cs
-                cur += len(piece)
-            struct.pack_into(">Hh", hmtx, 4 * new, adv[g], lsb[g])
-            hmtx_sum += (adv[g] << 16) | (lsb[g] & 0xFFFF)
-        loca.append(cur)
+        entry = self._compact_entry
+        cache = self._compact_cache
+        rows = [cache.get(g) or entry(g) for g in order]
+        lengths, sums, hmtx_rows, hsums, outlines, blocks = zip(*rows)
+        loca = array("I", [0])
+        loca.extend(accumulate(lengths))
+        cur = loca[-1]
         if sys.byteorder == "little":
             loca.byteswap()
+        glyf_sum = sum(sums)
+        hmtx_sum = sum(hsums)
+        hmtx = b"".join(hmtx_rows)
         t = self.tables
         head = bytearray(t["head"])
         struct.pack_into(">h", head, 50, 1)
@@ -681,34 +679,44 @@ class PreparedFont:
         maxp = bytearray(t["maxp"])
         struct.pack_into(">H", maxp, 4, n)
         m = 0xFFFFFFFF
-        prefix, _glyf = _sfnt_parts(
+        prefix, glyf = _sfnt_parts(
             {"head": bytes(head), "hhea": bytes(hhea), "maxp": bytes(maxp),
-             "loca": loca.tobytes(), "glyf": b"".join(p for p, _z in pieces),
-             "hmtx": bytes(hmtx), "post": t["post"], "name": t["name"], "OS/2": t["OS/2"]},
+             "loca": loca.tobytes(), "glyf": b"".join(outlines),
+             "hmtx": hmtx, "post": t["post"], "name": t["name"], "OS/2": t["OS/2"]},
             {"glyf": glyf_sum & m, "hmtx": hmtx_sum & m},
             last="glyf",
         )
         c = zlib.compressobj(6, zlib.DEFLATED, -15)
         out = [b"\x78\x9c", c.compress(prefix), c.flush(zlib.Z_SYNC_FLUSH)]
-        adler = zlib.adler32(prefix)
-        for piece, z in pieces:
-            out.append(z)
-            adler = zlib.adler32(piece, adler)
+        out.extend(blocks)  # empty outlines have empty blocks
+        adler = zlib.adler32(glyf, zlib.adler32(prefix))
         out.append(b"\x03\x00")  # an empty final block ends the deflate stream
         out.append(struct.pack(">I", adler))
         widths = self.widths
-        w_array = "[1 [" + " ".join(str(widths[g]) for g in order[1:]) + "]]" if n > 1 else "[]"
+        w_array = "[1 [" + " ".join([str(widths[g]) for g in order[1:]]) + "]]" if n > 1 else "[]"
         cps = self.codepoints
-        entries = [(new, cps[g - 1]) for new, g in enumerate(order) if 0 < g <= len(cps)]
+        ncps = len(cps)
+        # the prepared cmap is format 4: every code point is in the BMP, 4 hex digits
+        lines = [f"<{HEX4[new]}> <{HEX4[cps[g - 1]]}>\n"
+                 for new, g in enumerate(order) if 0 < g <= ncps]
         cmap = [_CMAP_HEAD]
-        for i in range(0, len(entries), 100):
-            chunk = entries[i:i + 100]
+        for i in range(0, len(lines), 100):
+            chunk = lines[i:i + 100]
             cmap.append(f"{len(chunk)} beginbfchar\n")
-            # the prepared cmap is format 4: every code point is in the BMP
-            cmap.extend(f"<{a:04X}> <{u:04X}>\n" for a, u in chunk)
+            cmap.extend(chunk)
             cmap.append("endbfchar\n")
         cmap.append(_CMAP_TAIL)
         return b"".join(out), len(prefix) + cur, w_array, "".join(cmap).encode("ascii")
+
+    def _compact_entry(self, g: int) -> tuple:
+        """What a renumbered subset needs of glyph ``g``: outline length, its checksum,
+        hmtx entry, that entry's checksum share, outline, deflate blocks (memoised)."""
+        piece, cs = self._glyph(g)
+        a, b = self.advances[g], self.lsbs[g]
+        row = (len(piece), cs, struct.pack(">Hh", a, b), (a << 16) | (b & 0xFFFF), piece,
+               self._glyph_z(g))
+        self._compact_cache[g] = row
+        return row
 
     def full_compressed(self) -> bytes:
         """The whole prepared font, zlib-compressed (cached on disk beside it)."""

@@ -33,7 +33,7 @@ from dataclasses import dataclass
 
 from forms import FormSpec
 
-from ._font import PreparedFont, SONG_NAME, TYPING_NAME, prepared_font
+from ._font import HEX4, PreparedFont, SONG_NAME, TYPING_NAME, prepared_font
 from ._layout import (
     ASCENT,
     NO_END,
@@ -400,42 +400,41 @@ def _value_layout(wd: Widget, value: str, font: PreparedFont, w: float, h: float
     return MIN_VALUE_SIZE, _wrap(text_, ws, aw / MIN_VALUE_SIZE)
 
 
-def _text_appearance(wd: Widget, value: str, font: PreparedFont, gid: dict[str, int]) -> bytes:
-    """The value drawn in its box, clipped, aligned as the field's /Q; ``gid`` maps each
-    character to its glyph id in the font that draws the values."""
+def _text_appearance(wd: Widget, value: str, font: PreparedFont, hexes: dict[str, str],
+                     widths: dict[str, int]) -> bytes:
+    """The value drawn in its box, clipped, aligned as the field's /Q.
+
+    ``hexes`` and ``widths`` map every character of the record's values to its
+    glyph id (4 hex digits, in the font that draws the values) and its width in
+    1/1000 em: built once per record, so each character costs one lookup here."""
     x0, top, x1, bottom = wd.rect
     w, h = x1 - x0, bottom - top
     if not value:
         return b"/Tx BMC EMC"
-    fw = font.width
-    nd = font.notdef_width
-    widths = [fw.get(c, nd) for c in value]
-    em = sum(widths) / 1000.0
+    em = sum(map(widths.__getitem__, value)) / 1000.0
     if em * wd.size <= w - 2 * VALUE_PAD_X and "\n" not in value and "\r" not in value:
-        size, lines = wd.size, [value]  # the common case: it fits as it is
+        size, lines, line_ems = wd.size, [value], [em]  # the common case: it fits as it is
     else:
         size, lines = _value_layout(wd, value, font, w, h, em)
-        widths = None
+        line_ems = [sum(map(widths.__getitem__, line)) / 1000.0 for line in lines]
     lead = size * VALUE_LEADING
     if wd.multiline and (len(lines) > 1 or h > 3 * size):
         first_top = h - VALUE_PAD_Y  # a note starts at the top of its box
     else:
         first_top = (h + (len(lines) - 1) * lead + size) / 2  # centred
     ops = [f"/Tx BMC q 0.5 0.5 {w - 1:.2f} {h - 1:.2f} re W n BT /{PAGE_FONT} {size:.2f} Tf 0 g"]
-    k = size / 1000.0
     y = first_top - ASCENT * size
     align = wd.align
     room = w - 2 * VALUE_PAD_X
-    for line in lines:
-        g = [gid.get(c, 0) for c in line]
-        lw = (sum(widths) if widths is not None else sum(fw.get(c, nd) for c in line)) * k
+    for line, line_em in zip(lines, line_ems):
+        lw = line_em * size
         if lw > room or align == "left":
             x = VALUE_PAD_X
         elif align == "center":
             x = (w - lw) / 2
         else:
             x = w - VALUE_PAD_X - lw
-        ops.append(f"1 0 0 1 {x:.2f} {y:.2f} Tm <{_hex(g)}> Tj")
+        ops.append(f"1 0 0 1 {x:.2f} {y:.2f} Tm <{''.join(map(hexes.__getitem__, line))}> Tj")
         y -= lead
     ops.append("ET Q EMC")
     return "\n".join(ops).encode("latin-1")
@@ -480,15 +479,17 @@ def render(spec: FormSpec, values: dict, typing_font: str) -> bytes:
     vgids = {gid.get(c, 0) for c in chars}
     if vgids <= st.gids:
         value_font = page_font
-        gmap = gid
+        hexes = {c: HEX4[gid.get(c, 0)] for c in chars}
     else:
         # a small font of the values' glyphs alone, renumbered: the pages' font stays
         # cached per form, and this one is a few hundred bytes to build and compress
         order = tuple(sorted(vgids - {0}))
         new = {g: i + 1 for i, g in enumerate(order)}
-        gmap = {c: new.get(gid.get(c, 0), 0) for c in chars}
+        hexes = {c: HEX4[new.get(gid.get(c, 0), 0)] for c in chars}
         value_font = _type0(w, font, _compact_streams(font, order))
-    text_aps = {id(wd): _text_appearance(wd, v, font, gmap) for wd, v in filled}
+    fw, nd = font.width, font.notdef_width
+    widths = {c: fw.get(c, nd) for c in chars}
+    text_aps = {id(wd): _text_appearance(wd, v, font, hexes, widths) for wd, v in filled}
     ap_res = w.add(f"<< /Font << /{PAGE_FONT} {ref(value_font)} >> >>")
     typing = _typing_font(w, typing_font)
 
