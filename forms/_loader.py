@@ -239,22 +239,16 @@ def _rows(where: str, rows: Any, fields: dict[str, Field]) -> tuple[Row, ...]:
 
 def _check_grid(where: str, table: Table) -> None:
     ncols = len(table.columns)
-    occupied: dict[int, set[int]] = {}
-    for ri, row in enumerate(table.rows):
-        col = 0
-        taken = occupied.setdefault(ri, set())
-        for cell in row.cells:
-            while col in taken:
-                col += 1
-            for dr in range(cell.rowspan):
-                for dc in range(cell.colspan):
-                    occupied.setdefault(ri + dr, set()).add(col + dc)
-            col += cell.colspan
-        used = occupied[ri]
+    covered: dict[int, set[int]] = {}
+    for ri, col, cell in table.placements:
+        for dr in range(cell.rowspan):
+            covered.setdefault(ri + dr, set()).update(range(col, col + cell.colspan))
+    for ri in range(len(table.rows)):
+        used = covered.get(ri, set())
         if used != set(range(ncols)):
             raise _fail(f"{where}.rows[{ri}]",
                         f"cells cover columns {sorted(used)}, the grid has {ncols}")
-    if max(occupied) >= len(table.rows):
+    if max(covered) >= len(table.rows):
         raise _fail(where, "a rowspan runs past the last row")
 
 

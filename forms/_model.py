@@ -147,6 +147,24 @@ class Table:
     size: float = 10.5
     kind: str = _dcfield(default="table", init=False)
 
+    @cached_property
+    def placements(self) -> tuple[tuple[int, int, Cell], ...]:
+        """Every cell with its grid position ``(row, column, cell)``: a cell takes the
+        first column of its row not covered by a rowspan from above."""
+        placed = []
+        occupied: dict[int, set[int]] = {}
+        for ri, row in enumerate(self.rows):
+            col = 0
+            taken = occupied.setdefault(ri, set())
+            for cell in row.cells:
+                while col in taken:
+                    col += 1
+                for dr in range(cell.rowspan):
+                    occupied.setdefault(ri + dr, set()).update(range(col, col + cell.colspan))
+                placed.append((ri, col, cell))
+                col += cell.colspan
+        return tuple(placed)
+
 
 @dataclass(frozen=True)
 class Text:

@@ -115,6 +115,35 @@ class FontUnavailable(XieyiError):
     http_status = 500
 
 
+class AgreementTextInvalid(SpecError):
+    """An agreement's text source is malformed (a defect of the project, not of the user)."""
+
+    code = "agreement_text_invalid"
+
+
+class UnknownAgreement(InputInvalid):
+    """No agreement text for that jurisdiction and category.
+
+    HTTP 422 rather than 404: the issue asks an unknown category to be reported
+    like any other bad input, with ``details`` naming the path parameter.
+    """
+
+    code = "unknown_agreement"
+
+
+class PartiesInvalid(InputInvalid):
+    """The party data of an agreement is incomplete or wrong; ``details`` names each field."""
+
+    code = "parties_invalid"
+
+    def __init__(self, details: list[FieldProblem], where_zh: str = "", where_en: str = ""):
+        super().__init__(
+            f"{where_zh}协议双方信息有 {len(details)} 处错误",
+            f"{where_en}the party data has {len(details)} error(s)",
+            details,
+        )
+
+
 __all__ = [
     "FieldProblem",
     "XieyiError",
@@ -124,5 +153,8 @@ __all__ = [
     "RecordInvalid",
     "OutputError",
     "FontUnavailable",
+    "AgreementTextInvalid",
+    "UnknownAgreement",
+    "PartiesInvalid",
 ]
 

@@ -482,20 +482,8 @@ class _Layouter:
             colx.append(colx[-1] + w)
         nrows = len(t.rows)
 
-        # place cells on the grid (the loader has checked that they fill it)
-        placed = []  # (row, col, cell)
-        occupied: dict[int, set[int]] = {}
-        for ri, row in enumerate(t.rows):
-            col = 0
-            taken = occupied.setdefault(ri, set())
-            for cell in row.cells:
-                while col in taken:
-                    col += 1
-                for dr in range(cell.rowspan):
-                    for dc in range(cell.colspan):
-                        occupied.setdefault(ri + dr, set()).add(col + dc)
-                placed.append((ri, col, cell))
-                col += cell.colspan
+        # cells on the grid (the loader has checked that they fill it)
+        placed = t.placements
 
         # measure every cell's content
         measured = []
