@@ -22,6 +22,7 @@ import yaml
 import forms
 from forms import RecordInvalid, SpecError, all_forms, get_form, parse_spec, validate_record
 from forms._loader import SPEC_DIR
+from generator.agreement import all_agreements
 
 ROOT = Path(__file__).resolve().parents[1]
 SEEDS = Path(os.environ.get("XIEYI_SEEDS", ROOT.parent / "shared" / "seeds"))
@@ -261,6 +262,8 @@ def test_every_erratum_is_in_its_seed_and_in_a_description():
         seen.add(key)
         assert e["seed_text"] in raw_seed(e["seed"]), f"not in {e['seed']}: {e['seed_text']}"
         shown = [t for s in FORMS if s.source.seed == e["seed"] for t in page_texts(s)]
+    # the agreements' corrections show in their text source
+    shown += [t.official_text() for t in all_agreements() if t.source.seed == e["seed"]]
         assert any(e["corrected"] in t for t in shown), \
             f"no description of {e['seed']} uses {e['corrected']}"
 
