@@ -262,8 +262,8 @@ def test_every_erratum_is_in_its_seed_and_in_a_description():
         seen.add(key)
         assert e["seed_text"] in raw_seed(e["seed"]), f"not in {e['seed']}: {e['seed_text']}"
         shown = [t for s in FORMS if s.source.seed == e["seed"] for t in page_texts(s)]
-    # the agreements' corrections show in their text source
-    shown += [t.official_text() for t in all_agreements() if t.source.seed == e["seed"]]
+        # the agreements' corrections show in their text source
+        shown += [t.official_text() for t in all_agreements() if t.source.seed == e["seed"]]
         assert any(e["corrected"] in t for t in shown), \
             f"no description of {e['seed']} uses {e['corrected']}"
 
