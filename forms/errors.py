@@ -144,6 +144,36 @@ class PartiesInvalid(InputInvalid):
         )
 
 
+class RuleDataInvalid(SpecError):
+    """A rule set, fact list or form mapping under ``rules/data`` is malformed (a project defect)."""
+
+    code = "rules_invalid"
+
+
+class UnknownName(InputInvalid):
+    """A name the user gave (jurisdiction, category, kind, step, fact…) that xieyi does not know.
+
+    ``code`` is ``unknown_<what>`` (``unknown_jurisdiction``…), so a client can tell them apart.
+    """
+
+    def __init__(self, what: str, what_zh: str, name: str, known: list[str] | tuple[str, ...]):
+        listed = "、".join(known)
+        super().__init__(
+            f"未知的{what_zh}：{name}（可选：{listed}）",
+            f"unknown {what.replace('_', ' ')}: {name} (one of: {', '.join(known)})",
+        )
+        self.code = f"unknown_{what}"
+        self.name = name
+
+
+class ParserUnavailable(XieyiError):
+    """A filled PDF was given, but no PDF reader is installed in ``parser`` yet."""
+
+    code = "parser_unavailable"
+    exit_status = 1
+    http_status = 501
+
+
 __all__ = [
     "FieldProblem",
     "XieyiError",
@@ -156,5 +186,7 @@ __all__ = [
     "AgreementTextInvalid",
     "UnknownAgreement",
     "PartiesInvalid",
+    "RuleDataInvalid",
+    "UnknownName",
+    "ParserUnavailable",
 ]
-
