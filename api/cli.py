@@ -96,7 +96,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 #: modules of api/ that add commands: each has register_commands(sub, parser_class)
 #: returning {command name: handler(args) -> exit status}
-FEATURE_COMMANDS: tuple[str, ...] = ("cli_agreements", "cli_rules")
+FEATURE_COMMANDS: tuple[str, ...] = ("cli_agreements", "cli_rules", "cli_scoring")
 
 
 def _feature_modules():

@@ -42,7 +42,9 @@ _ID = re.compile(r"^[a-z][a-z0-9_]*$")
 _FORM_ID = re.compile(r"^[a-z]+-[a-z0-9-]+$")
 TITLE_SIZE = 18.0  # 小二号
 CATEGORIES = ("medical", "rehab", "assistive")
-KINDS = ("application", "commitment")
+#: application forms, commitment letters; the panel's evaluation tables (准入评估表),
+#: annual assessment tables (年度考核评分表) and the injured workers' survey (调查表)
+KINDS = ("application", "commitment", "evaluation", "assessment", "survey")
 
 
 def _fail(where: str, msg: str) -> SpecError:

@@ -190,3 +190,27 @@ __all__ = [
     "UnknownName",
     "ParserUnavailable",
 ]
+
+
+# ---- scoring/ (evaluation and assessment tables, settlement money)
+
+class ScoringDataInvalid(SpecError):
+    """A scoring table under ``scoring/data`` is malformed (a defect of the project)."""
+
+    code = "scoring_data_invalid"
+
+
+class ScoreInputInvalid(InputInvalid):
+    """The input of a scoring or a settlement does not fit; ``details`` names each item."""
+
+    code = "score_input_invalid"
+
+    def __init__(self, what_zh: str, what_en: str, details: list[FieldProblem]):
+        super().__init__(
+            f"{what_zh}的输入有 {len(details)} 处错误",
+            f"the input of {what_en} has {len(details)} error(s)",
+            details,
+        )
+
+
+__all__ += ["ScoringDataInvalid", "ScoreInputInvalid"]

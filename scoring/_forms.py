@@ -1,0 +1,206 @@
+"""The printed tables as form descriptions, and records filled from a score result.
+
+A scoring table's printed layout is an ordinary form description (forms/specs/<form>.yaml),
+generated from the table's data so the wording is written once: ``python -m scoring
+write-specs`` writes them, ``check-specs`` (and the tests) check the committed ones match.
+Each item's 得分 cell is a text field (a score, 通过/否决 for a veto item, 不参与 for an item
+of another kind); the total row and the panel's signature line close the table.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ._model import ScoringTable
+
+CATEGORY = {"medical": "medical", "rehab": "rehab"}
+VALIDITY = {"shanxi": ("2022-08-08", "2024-08-07")}
+
+
+def _cat(kinds) -> list[str]:
+    return sorted({CATEGORY.get(k, "assistive") for k in kinds},
+                  key=["medical", "rehab", "assistive"].index)
+
+
+def _spans(values: list) -> list[int]:
+    """Rowspan per row for runs of equal consecutive values (0: covered by the row above)."""
+    out = [0] * len(values)
+    i = 0
+    while i < len(values):
+        j = i
+        while j + 1 < len(values) and values[j + 1] == values[i]:
+            j += 1
+        out[i] = j - i + 1
+        i = j + 1
+    return out
+
+
+def spec_raw(t: ScoringTable) -> dict:
+    score_label = "得分" if t.purpose != "annual" else "实得分"
+    fields: list[dict] = []
+    layout: list[Any] = [{"title": t.title}]
+    if t.subtitle:
+        layout.append({"para": {"runs": [t.subtitle], "align": "center", "size": 12}})
+    if t.purpose == "admission":
+        fields += [{"id": "institution_name", "label": "机构名称", "type": "text", "max_length": 60, "required": True},
+                   {"id": "eval_date", "label": "时间", "type": "date"}]
+        layout += [{"para": {"runs": ["机构名称：", {"field": "institution_name", "width": 100}], "space_before": 6}},
+                   {"para": {"runs": ["时间：", {"field": "eval_date", "width": 50}], "space_before": 4}}]
+    elif t.purpose == "annual":
+        fields += [{"id": "institution_name", "label": "被考核单位（章）", "type": "text", "max_length": 60, "required": True},
+                   {"id": "eval_date", "label": "日期", "type": "date"}]
+        layout += [{"para": {"runs": ["被考核单位（章）：", {"field": "institution_name", "width": 100}], "space_before": 6}},
+                   {"para": {"runs": ["日期：", {"field": "eval_date", "width": 50}], "space_before": 4}}]
+    rows: list[Any] = []
+    for it in t.items:
+        fields.append({"id": it.field, "label": score_label, "section": f"第{it.id}项", "type": "text",
+                       "max_length": 8})
+    fields.append({"id": "total", "label": score_label, "section": t.total_row_label, "type": "text",
+                   "max_length": 8})
+    items = t.items
+    if t.purpose == "admission":
+        columns = [7, 7, 13, 50, 40, 9, 11]
+        rows.append(["", "序号", "分项内容", "考核内容", "评分标准", "标准分", "得分"])
+        g = _spans([i.group for i in items])
+        n = _spans([i.number for i in items])
+        m = _spans([(i.number, i.name) for i in items])
+        for k, it in enumerate(items):
+            cells: list[Any] = []
+            if g[k]:
+                cells.append({"text": it.group, "rowspan": g[k]})
+            if n[k]:
+                cells.append({"text": it.number, "rowspan": n[k]})
+            if m[k]:
+                cells.append({"text": it.name, "rowspan": m[k]})
+            cells += [{"text": it.content, "align": "left"}, {"text": it.standard, "align": "left"},
+                      "-" if it.points is None else _num(it.points), {"field": it.field}]
+            rows.append(cells)
+        rows.append(["", t.total_row_number or "", {"text": t.total_row_label, "colspan": 3}, _num(t.total),
+                     {"field": "total"}])
+    elif t.purpose == "annual":
+        has_std = any(i.standard for i in items)
+        columns = [7, 15, 50] + ([45] if has_std else []) + [9, 11, 17]
+        rows.append(["序号", "考核项目", "考核内容"] + (["评分标准"] if has_std else []) + ["分数", "实得分", "备注"])
+        n = _spans([i.number for i in items])
+        for k, it in enumerate(items):
+            cells = []
+            if n[k]:
+                cells += [{"text": it.number, "rowspan": n[k]}, {"text": it.group, "rowspan": n[k]}]
+            cells.append({"text": it.content, "align": "left"})
+            if has_std:
+                cells.append({"text": it.standard, "align": "left"})
+            cells += [_num(it.points), {"field": it.field}, it.remark or ""]
+            rows.append(cells)
+        rows.append([{"text": t.total_row_label, "colspan": 3 + has_std}, _num(t.total), {"field": "total"}, ""])
+        note = ["备注："] + ([t.one_vote_veto.text] if t.one_vote_veto else []) + list(t.notes)
+        rows.append([{"paragraphs": [{"runs": [x]} for x in note], "colspan": len(columns), "align": "left"}])
+    else:  # survey
+        fields[:0] = [
+            {"id": "worker_name", "label": "工伤职工姓名", "type": "text", "max_length": 20, "required": True},
+            {"id": "id_number", "label": "身份证号", "type": "text", "max_length": 18},
+            {"id": "provider", "label": "配置机构", "type": "text", "max_length": 40},
+            {"id": "device", "label": "辅助器具名称", "type": "text", "max_length": 30},
+            {"id": "phone", "label": "联系电话", "type": "text", "max_length": 20},
+            {"id": "fitting_date", "label": "配置日期", "type": "date"},
+            {"id": "employer", "label": "参保单位", "type": "text", "max_length": 60},
+            {"id": "remarks", "label": "是否有其他说明的事项", "type": "multiline", "max_length": 200},
+        ]
+        columns = [60, 50, 14, 14]
+        rows += [
+            [{"runs": ["工伤职工姓名:", {"field": "worker_name"}], "align": "left"},
+             {"runs": ["身份证号:", {"field": "id_number"}], "align": "left", "colspan": 3}],
+            [{"runs": ["配置机构:", {"field": "provider"}], "align": "left"},
+             {"runs": ["辅助器具名称:", {"field": "device"}], "align": "left", "colspan": 3}],
+            [{"runs": ["联系电话", {"field": "phone"}], "align": "left"},
+             {"runs": ["配置日期:", {"field": "fitting_date"}], "align": "left", "colspan": 3}],
+            [{"runs": ["参保单位:", {"field": "employer"}], "align": "left", "colspan": 4}],
+            ["调查内容", "打分标准", "分值设置", "得分"],
+        ]
+        for it in items:
+            rows.append([{"text": it.content, "align": "left"}, {"text": it.standard, "align": "left"},
+                         _num(it.points), {"field": it.field}])
+        rows.append([{"text": t.remark_item, "align": "left"}, {"field": "remarks", "colspan": 3}])
+        rows.append(["合计", "", _num(t.total), {"field": "total"}])
+    layout.append({"table": {"columns": columns, "size": 9, "rows": rows}})
+    signer = {"admission": "评估小组", "annual": "经办机构", "survey": "工伤职工"}[t.purpose]
+    layout.append({"para": {"runs": [signer, "（签名）："], "space_before": 14}})
+    valid_from, valid_to = VALIDITY[t.jurisdiction]
+    return {
+        "id": t.form, "jurisdiction": t.jurisdiction, "jurisdiction_name": "山西省",
+        "title": t.title, "attachment": t.attachment,
+        "kind": {"admission": "evaluation", "annual": "assessment", "survey": "survey"}[t.purpose],
+        "categories": _cat(t.kinds),
+        "source": {"seed": "003_db5c35c3860acea5.txt", "document": t.citation.document,
+                   "article": f"{t.citation.article}；{t.attachment}", "quote": t.citation.quote},
+        "version": "2022.1", "valid_from": valid_from, "valid_to": valid_to, "derived": False,
+        "fields": fields, "layout": layout,
+    }
+
+
+def _num(d) -> str:
+    return format(d.normalize(), "f")
+
+
+def record_from_result(result: dict) -> dict:
+    """The form record of a score result: header, each 得分 cell, the total."""
+    from ._loader import get_table
+
+    t = get_table(result["table"])
+    rec: dict[str, Any] = {}
+    if t.purpose in ("admission", "annual"):
+        if result.get("institution"):
+            rec["institution_name"] = result["institution"][:60]
+        if result.get("date"):
+            rec["eval_date"] = result["date"]
+    else:
+        for k, v in (result.get("header") or {}).items():
+            rec[k] = v
+        if result.get("remark"):
+            rec["remarks"] = result["remark"]
+    by_id = {r["id"]: r for r in result["items"]}
+    for it in t.items:
+        r = by_id[it.id]
+        if not r.get("applies", True):
+            rec[it.field] = "不参与"
+        elif it.mode == "veto":
+            rec[it.field] = "通过" if r["passed"] else "否决"
+        else:
+            rec[it.field] = r["score"]
+    rec["total"] = result["total"]
+    return rec
+
+
+def example_input(t: ScoringTable, style: str = "full", kind: str | None = None) -> dict:
+    """An input giving full marks (``full``) or nothing at all (``missing``) on every item."""
+    kind = kind or t.kinds[0]
+    full = style == "full"
+    items: dict[str, Any] = {}
+    for it in t.applicable(kind):
+        if it.mode == "veto":
+            items[it.id] = {"met": True}
+        elif it.mode == "panel":
+            items[it.id] = {"deductions": [] if full else [{"points": str(it.points), "reason": "未达要求"}]}
+        elif it.mode == "survey":
+            items[it.id] = {"score": str(it.points) if full else "0"}
+        else:
+            v: dict[str, Any] = {}
+            for c in it.checks:
+                if c.type in ("required", "each"):
+                    v[c.id] = full
+                elif c.type == "per_missing":
+                    v[c.id] = (list(c.elements) if full else []) if c.elements else 0 if full else 99
+                elif c.type in ("per_unit_short", "minimum"):
+                    v[c.id] = int(c.required) if full else 0
+                elif c.type == "per_count":
+                    v[c.id] = int(c.max / c.each) if full else 0
+                elif c.type == "choice":
+                    best = max(c.options, key=lambda o: o[1]) if full else min(c.options, key=lambda o: o[1])
+                    v[c.id] = best[0]
+                elif c.type == "bands":
+                    b = max(c.bands, key=lambda b: b.value) if full else min(c.bands, key=lambda b: b.value)
+                    v[c.id] = str(b.min if b.min_inclusive else b.min + 1)
+            items[it.id] = v
+    out: dict[str, Any] = {"kind": kind, "items": items}
+    if t.one_vote_veto:
+        out["one_vote_veto"] = {c: False for c, _ in t.one_vote_veto.conditions}
+    return out

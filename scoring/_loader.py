@@ -1,0 +1,339 @@
+"""Reading scoring tables from YAML, with every check a table must pass.
+
+Loading rejects unknown keys and check types, and checks the arithmetic the printed table
+promises: each kind's applicable items add up to the table's total; an ``award`` item's
+checks can reach exactly its points; bands and brackets neither gap nor overlap.  The pass
+mark is not restated here: a table names the rule (rules/data) that holds it, so the 90 of
+第十五条 lives in one place.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal, InvalidOperation
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from forms.errors import ScoringDataInvalid, UnknownName
+
+from ._model import (
+    AWARD_CHECKS,
+    DEDUCT_CHECKS,
+    MODES,
+    PURPOSES,
+    Band,
+    Check,
+    Citation,
+    Item,
+    OneVoteVeto,
+    PassMark,
+    Refund,
+    ScoringTable,
+)
+
+DATA_DIR = Path(__file__).parent / "data"
+#: the kinds of institution a table can be for: the three categories and the assistive kinds
+#: of rules/data (Shanxi tells four apart)
+KINDS = ("medical", "rehab", "assistive", "prosthetics_orthotics", "hearing_aid", "optical_aid",
+         "artificial_eye")
+KIND_ZH = {"medical": "医疗机构", "rehab": "康复机构", "assistive": "辅助器具配置机构",
+           "prosthetics_orthotics": "假肢矫形器配置机构", "hearing_aid": "助听器配置机构",
+           "optical_aid": "光学助视器配置机构", "artificial_eye": "假眼配置机构"}
+DOCUMENTS = {"shanxi": "晋人社厅发〔2022〕55号"}
+
+
+def _fail(where: str, msg: str) -> ScoringDataInvalid:
+    return ScoringDataInvalid(f"评分表数据有误（{where}）：{msg}",
+                              f"scoring table invalid ({where}): {msg}")
+
+
+def _keys(where: str, d: Any, allowed: set[str], required: set[str] = frozenset()) -> dict:
+    if not isinstance(d, dict):
+        raise _fail(where, f"expected a mapping, got {type(d).__name__}")
+    unknown = set(d) - allowed
+    if unknown:
+        raise _fail(where, f"unknown keys {sorted(unknown)}")
+    missing = set(required) - set(d)
+    if missing:
+        raise _fail(where, f"missing keys {sorted(missing)}")
+    return d
+
+
+def _dec(where: str, v: Any) -> Decimal:
+    if isinstance(v, bool) or not isinstance(v, (int, float, str)):
+        raise _fail(where, f"not a number: {v!r}")
+    try:
+        # str(): a YAML float like 0.25 becomes exactly 0.25, never its binary expansion
+        return Decimal(str(v))
+    except InvalidOperation:
+        raise _fail(where, f"not a number: {v!r}") from None
+
+
+def _citation(where: str, d: Any, document: str) -> Citation:
+    _keys(where, d, {"document", "article", "quote"}, {"article", "quote"})
+    return Citation(document=d.get("document", document), article=d["article"], quote=d["quote"])
+
+
+def _bands(where: str, raw: Any, value_key: str, lo: Decimal,
+           hi: Decimal | None) -> tuple[Band, ...]:
+    """Bands sorted by ``min``, checked to cover ``[lo, hi]`` (``hi`` None: unbounded) with
+    neither a gap nor an overlap."""
+    if not isinstance(raw, list) or not raw:
+        raise _fail(where, "bands is a non-empty list")
+    bands = []
+    for i, b in enumerate(raw):
+        w = f"{where}[{i}]"
+        _keys(w, b, {"min", "max", value_key, "min_inclusive", "max_inclusive", "label", "note"},
+              {"min", value_key})
+        bands.append(Band(min=_dec(w, b["min"]),
+                          max=None if b.get("max") is None else _dec(w, b["max"]),
+                          value=_dec(w, b[value_key]),
+                          min_inclusive=bool(b.get("min_inclusive", True)),
+                          max_inclusive=bool(b.get("max_inclusive", False)),
+                          label=b.get("label"), note=b.get("note")))
+    bands.sort(key=lambda b: (b.min, not b.min_inclusive))
+    first, last = bands[0], bands[-1]
+    if first.min != lo or not first.min_inclusive:
+        raise _fail(where, f"the first band must start at {lo} inclusive")
+    if hi is None and last.max is not None:
+        raise _fail(where, "the last band must be open-ended")
+    if hi is not None and (last.max != hi or not last.max_inclusive):
+        raise _fail(where, f"the last band must end at {hi} inclusive")
+    for a, b in zip(bands, bands[1:]):
+        if a.max is None:
+            raise _fail(where, "an open-ended band before another: they overlap")
+        if a.max != b.min:
+            raise _fail(where, f"{'gap' if a.max < b.min else 'overlap'} between "
+                               f"{a.describe()} and {b.describe()}")
+        if a.max_inclusive == b.min_inclusive:
+            # both include the boundary: an overlap; neither: a gap (e.g. >150 and <150)
+            raise _fail(where, f"{'overlap' if a.max_inclusive else 'gap'} at {a.max}")
+    return tuple(bands)
+
+
+_CHECK_KEYS = {"id", "type", "label", "unit", "deduct", "elements", "required", "points", "each",
+               "max", "options", "bands"}
+_NEEDS = {"required": {"deduct"}, "per_missing": {"deduct"},
+          "per_unit_short": {"deduct", "required"}, "minimum": {"deduct", "min"},
+          "each": {"points"}, "per_count": {"each", "max"}, "choice": {"options"},
+          "bands": {"bands"}}
+
+
+def _check(where: str, d: Any, mode: str) -> Check:
+    _keys(where, d, _CHECK_KEYS | {"min"}, {"id", "type", "label"})
+    where = f"{where}.{d['id']}"
+    ctype = d["type"]
+    allowed = DEDUCT_CHECKS if mode == "deduct" else AWARD_CHECKS
+    if ctype not in allowed:
+        raise _fail(where, f"check type {ctype!r} not one of {allowed} (mode {mode})")
+    missing = _NEEDS[ctype] - set(d)
+    if missing:
+        raise _fail(where, f"a {ctype} check needs {sorted(missing)}")
+    extra = (set(d) - {"id", "type", "label", "unit"}) - _NEEDS[ctype] - {"elements"}
+    if extra or ("elements" in d and ctype != "per_missing"):
+        raise _fail(where, f"keys {sorted(extra | ({'elements'} & set(d)))} do not go with {ctype}")
+    elements = tuple(str(e) for e in d.get("elements") or ())
+    if len(set(elements)) != len(elements):
+        raise _fail(where, "an element is listed twice")
+    options: tuple = ()
+    if ctype == "choice":
+        if not isinstance(d["options"], dict) or not d["options"]:
+            raise _fail(where, "options is a mapping of option to points")
+        options = tuple((str(k), _dec(where, v)) for k, v in d["options"].items())
+    dec = {k: _dec(f"{where}.{k}", d[k]) for k in ("deduct", "points", "each", "max") if k in d}
+    if any(v <= 0 for v in dec.values()):
+        raise _fail(where, "points and deductions are positive")
+    required = d.get("required", d.get("min"))
+    return Check(
+        id=str(d["id"]), type=ctype, label=str(d["label"]), unit=d.get("unit"),
+        deduct=dec.get("deduct"), elements=elements,
+        required=None if required is None else _dec(where, required),
+        points=dec.get("points"), each=dec.get("each"), max=dec.get("max"), options=options,
+        bands=_bands(f"{where}.bands", d["bands"], "points", Decimal(0), None)
+        if ctype == "bands" else (),
+    )
+
+
+_ITEM_KEYS = {"id", "number", "group", "name", "content", "standard", "points", "mode", "checks",
+              "applies_to", "remark", "rules", "survey", "field"}
+
+
+def _item(where: str, d: Any, kinds: tuple[str, ...], rule_ids: set[str]) -> Item:
+    _keys(where, d, _ITEM_KEYS, {"id", "number", "content", "mode"})
+    iid = str(d["id"])
+    where = f"{where}.{iid}"
+    mode = d["mode"]
+    if mode not in MODES:
+        raise _fail(where, f"mode {mode!r} not one of {MODES}")
+    points = None if d.get("points") is None else _dec(where, d["points"])
+    if (mode == "veto") != (points is None):
+        raise _fail(where, "a veto item has no points, every other item has them")
+    checks = tuple(_check(f"{where}.checks[{i}]", c, mode) for i, c in enumerate(d.get("checks") or ()))
+    if mode in ("deduct", "award") and not checks:
+        raise _fail(where, f"a {mode} item needs checks")
+    if mode in ("veto", "panel", "survey") and checks:
+        raise _fail(where, f"a {mode} item has no checks")
+    if len({c.id for c in checks}) != len(checks):
+        raise _fail(where, "duplicate check ids")
+    if mode == "award":
+        reach = sum((c.max_award for c in checks), Decimal(0))
+        if reach != points:
+            raise _fail(where, f"the checks award at most {reach}, the item has {points} points")
+    if (mode == "survey") != bool(d.get("survey")):
+        raise _fail(where, "survey goes with mode survey, and only with it")
+    applies_to = tuple(d.get("applies_to") or ())
+    if set(applies_to) - set(kinds):
+        raise _fail(where, f"applies_to {applies_to} outside the table's kinds {kinds}")
+    unknown_rules = set(d.get("rules") or ()) - rule_ids
+    if unknown_rules:
+        raise _fail(where, f"unknown rules {sorted(unknown_rules)}")
+    field = d.get("field") or "score_" + iid.replace(".", "_")
+    if not field.isascii() or not field.replace("_", "").isalnum():
+        raise _fail(where, f"field {field!r}: give an ASCII field id")
+    return Item(
+        id=iid, number=str(d["number"]), group=d.get("group"), name=d.get("name"),
+        content=str(d["content"]), standard=d.get("standard"), points=points, mode=mode,
+        checks=checks, applies_to=applies_to, remark=d.get("remark"),
+        rules=tuple(d.get("rules") or ()), survey=d.get("survey"), field=field,
+    )
+
+
+def _rule_index(jurisdiction: str) -> dict:
+    from rules import get_rule_set
+
+    return {r.id: r for r in get_rule_set(jurisdiction).rules}
+
+
+_TABLE_KEYS = {"id", "jurisdiction", "title", "subtitle", "attachment", "purpose", "form", "kinds",
+               "total", "pass_mark", "citation", "items", "total_row", "refund", "one_vote_veto",
+               "notes", "remark_item"}
+
+
+def parse_table(raw: Any, where: str = "table") -> ScoringTable:
+    _keys(where, raw, _TABLE_KEYS, {"id", "jurisdiction", "title", "attachment", "purpose", "form",
+                                    "kinds", "total", "citation", "items", "total_row"})
+    tid = raw["id"]
+    where = str(tid)
+    jur = raw["jurisdiction"]
+    if jur not in DOCUMENTS:
+        raise _fail(where, f"jurisdiction {jur!r}")
+    if raw["purpose"] not in PURPOSES:
+        raise _fail(where, f"purpose {raw['purpose']!r} not one of {PURPOSES}")
+    kinds = tuple(raw["kinds"])
+    if not kinds or set(kinds) - set(KINDS):
+        raise _fail(where, f"kinds {kinds}")
+    rules = _rule_index(jur)
+    items = tuple(_item(f"{where}.items[{i}]", d, kinds, set(rules))
+                  for i, d in enumerate(raw["items"]))
+    if len({i.id for i in items}) != len(items) or len({i.field for i in items}) != len(items):
+        raise _fail(where, "duplicate item ids or fields")
+    total = _dec(where, raw["total"])
+    for kind in kinds:
+        s = sum((i.points for i in items if i.points is not None and i.applies(kind)), Decimal(0))
+        if s != total:
+            raise _fail(where, f"the items for {kind} add up to {s}, the table's total is {total}")
+    pass_mark = None
+    if raw.get("pass_mark"):
+        pm = _keys(f"{where}.pass_mark", raw["pass_mark"], {"rule"}, {"rule"})
+        rule = rules.get(pm["rule"])
+        if rule is None or rule.kind != "pass_mark" or rule.condition.op != "ge":
+            raise _fail(where, f"pass_mark rule {pm['rule']!r} is not a 'ge' pass-mark rule")
+        pass_mark = PassMark(value=_dec(where, rule.condition.value), rule=rule.id,
+                             citation=Citation(**rule.citation.to_dict()))
+    ovv = None
+    if raw.get("one_vote_veto"):
+        o = _keys(f"{where}.one_vote_veto", raw["one_vote_veto"], {"text", "conditions"},
+                  {"text", "conditions"})
+        conds = tuple((str(c["id"]), str(c["label"])) for c in o["conditions"])
+        ovv = OneVoteVeto(text=o["text"], conditions=conds)
+    tr = _keys(f"{where}.total_row", raw["total_row"], {"number", "label"}, {"label"})
+    return ScoringTable(
+        id=tid, jurisdiction=jur, title=raw["title"], subtitle=raw.get("subtitle"),
+        attachment=raw["attachment"], purpose=raw["purpose"], form=raw["form"], kinds=kinds,
+        total=total, citation=_citation(f"{where}.citation", raw["citation"], DOCUMENTS[jur]),
+        items=items, total_row_number=tr.get("number"), total_row_label=tr["label"],
+        pass_mark=pass_mark, refund=raw.get("refund"), one_vote_veto=ovv,
+        notes=tuple(raw.get("notes") or ()), remark_item=raw.get("remark_item"),
+    )
+
+
+def parse_refund(raw: Any, where: str = "refund") -> Refund:
+    _keys(where, raw, {"id", "jurisdiction", "document", "citation", "retain", "penalty",
+                       "kept_note", "brackets"},
+          {"id", "jurisdiction", "document", "citation", "retain", "penalty", "brackets"})
+    doc = raw["document"]
+    ret = _keys(f"{where}.retain", raw["retain"], {"rate", "pay_rate", "citation"},
+                {"rate", "pay_rate", "citation"})
+    rate, pay = _dec(where, ret["rate"]), _dec(where, ret["pay_rate"])
+    if rate + pay != 1:
+        raise _fail(where, "the retained and the paid shares must add up to 1")
+    pen = _keys(f"{where}.penalty", raw["penalty"], {"multiple", "citations"}, {"multiple", "citations"})
+    brackets = _bands(f"{where}.brackets", raw["brackets"], "share", Decimal(0), Decimal(100))
+    if any(not 0 <= b.value <= 1 for b in brackets):
+        raise _fail(where, "a share is between 0 and 1")
+    return Refund(
+        id=raw["id"], jurisdiction=raw["jurisdiction"],
+        citation=_citation(f"{where}.citation", raw["citation"], doc),
+        retain_rate=rate, pay_rate=pay,
+        retain_citation=_citation(f"{where}.retain.citation", ret["citation"], doc),
+        penalty_multiple=_dec(where, pen["multiple"]),
+        penalty_citations={k: _citation(f"{where}.penalty.{k}", v, doc)
+                           for k, v in pen["citations"].items()},
+        kept_note=raw.get("kept_note", ""), brackets=brackets,
+    )
+
+
+def _read(path: Path) -> Any:
+    try:
+        return yaml.safe_load(path.read_text(encoding="utf-8"))
+    except yaml.YAMLError as e:
+        raise _fail(path.name, f"YAML: {e}") from None
+
+
+@lru_cache(maxsize=1)
+def _load_all() -> tuple[dict[str, ScoringTable], dict[str, Refund]]:
+    tables: dict[str, ScoringTable] = {}
+    refunds: dict[str, Refund] = {}
+    for path in sorted(DATA_DIR.glob("*.yaml")):
+        raw = _read(path)
+        if isinstance(raw, dict) and "brackets" in raw:
+            obj = parse_refund(raw, path.name)
+            refunds[obj.id] = obj
+        else:
+            obj = parse_table(raw, path.name)
+            tables[obj.id] = obj
+        if obj.id != path.stem:
+            raise _fail(path.name, f"file name must be the id {obj.id}")
+    for t in tables.values():
+        if t.refund and t.refund not in refunds:
+            raise _fail(t.id, f"unknown refund {t.refund!r}")
+        for i in t.items:
+            if i.survey and i.survey not in tables:
+                raise _fail(t.id, f"item {i.id}: unknown survey table {i.survey!r}")
+            if i.survey and tables[i.survey].total != i.points:
+                raise _fail(t.id, f"item {i.id}: the survey's total differs from the points")
+    return tables, refunds
+
+
+def all_tables() -> list[ScoringTable]:
+    return sorted(_load_all()[0].values(), key=lambda t: (t.jurisdiction, t.id))
+
+
+def get_table(table_id: str) -> ScoringTable:
+    tables = _load_all()[0]
+    if table_id not in tables:
+        raise UnknownName("table", "评分表", table_id, sorted(tables))
+    return tables[table_id]
+
+
+def get_refund(refund_id: str) -> Refund:
+    refunds = _load_all()[1]
+    if refund_id not in refunds:
+        raise UnknownName("refund", "返还办法", refund_id, sorted(refunds))
+    return refunds[refund_id]
+
+
+def all_refunds() -> list[Refund]:
+    return sorted(_load_all()[1].values(), key=lambda r: r.id)

@@ -1,0 +1,223 @@
+"""Scoring tables as data: the dataclasses the scorer and the form generator read.
+
+A table (one YAML file under ``scoring/data``) lists its items in printed order, each with
+its official number, wording, standard points and scoring-rule text, and the machine rule
+that scores it: a ``mode`` and a list of ``checks`` (what the rule reads from the input).
+
+Modes:
+
+* ``veto`` — 单项否决: no points; failing it fails the evaluation whatever the points;
+* ``deduct`` — start from the item's points, subtract each check's deduction, stop at zero
+  (扣完为止: an item never goes below zero and never borrows from another item);
+* ``award`` — add each check's points, never above the item's points;
+* ``panel`` — the table gives no rule: the assessors' own deductions, each with its reason;
+* ``survey`` — the score of another table (the 调查表): entered, or the mean of surveys.
+
+Check types: ``required`` (yes/no, deduct when not met), ``per_missing`` (deduct per missing
+element or per counted defect), ``per_unit_short`` (deduct per unit below a required count),
+``minimum`` (deduct when a number is below a minimum; 以上 includes the mark), ``each``
+(award when met), ``per_count`` (award per unit present, capped), ``choice`` (points by the
+option chosen), ``bands`` (points by the band a number falls in).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+MODES = ("veto", "deduct", "award", "panel", "survey")
+DEDUCT_CHECKS = ("required", "per_missing", "per_unit_short", "minimum")
+AWARD_CHECKS = ("each", "per_count", "choice", "bands")
+PURPOSES = ("admission", "annual", "survey")
+
+
+@dataclass(frozen=True)
+class Citation:
+    document: str
+    article: str
+    quote: str
+
+    def to_dict(self) -> dict:
+        return {"document": self.document, "article": self.article, "quote": self.quote}
+
+
+@dataclass(frozen=True)
+class Band:
+    """A half-open (by default ``[min, max)``) range of a number and its points or share."""
+
+    min: Decimal
+    max: Decimal | None
+    value: Decimal
+    min_inclusive: bool = True
+    max_inclusive: bool = False
+    label: str | None = None
+    note: str | None = None
+
+    def contains(self, x: Decimal) -> bool:
+        lo = x >= self.min if self.min_inclusive else x > self.min
+        if self.max is None:
+            return lo
+        hi = x <= self.max if self.max_inclusive else x < self.max
+        return lo and hi
+
+    def describe(self, unit: str = "") -> str:
+        lo = f"{'≥' if self.min_inclusive else '>'}{_fmt(self.min)}{unit}"
+        if self.max is None:
+            return lo
+        return f"{lo}且{'≤' if self.max_inclusive else '<'}{_fmt(self.max)}{unit}"
+
+
+def _fmt(d: Decimal) -> str:
+    d = d.normalize()
+    return format(d, "f")
+
+
+@dataclass(frozen=True)
+class Check:
+    id: str
+    type: str
+    label: str
+    unit: str | None = None
+    #: deduct checks: points taken off per failure / per missing element / per unit short
+    deduct: Decimal | None = None
+    #: per_missing: the elements the wording names (empty: a count of defects is given)
+    elements: tuple[str, ...] = ()
+    #: per_unit_short: the count the wording requires; minimum: the minimum
+    required: Decimal | None = None
+    #: each: points when met
+    points: Decimal | None = None
+    #: per_count: points per unit and the cap (最高X分)
+    each: Decimal | None = None
+    max: Decimal | None = None
+    #: choice: option -> points, in printed order
+    options: tuple[tuple[str, Decimal], ...] = ()
+    bands: tuple[Band, ...] = ()
+
+    @property
+    def max_award(self) -> Decimal:
+        if self.type == "each":
+            return self.points
+        if self.type == "per_count":
+            return self.max
+        if self.type == "choice":
+            return max(p for _, p in self.options)
+        if self.type == "bands":
+            return max(b.value for b in self.bands)
+        return Decimal(0)
+
+    @property
+    def max_deduction(self) -> Decimal | None:
+        """The most this check can take off (``None``: unbounded, a count of defects)."""
+        if self.type in ("required", "minimum"):
+            return self.deduct
+        if self.type == "per_missing":
+            return self.deduct * len(self.elements) if self.elements else None
+        if self.type == "per_unit_short":
+            return self.deduct * self.required
+        return Decimal(0)
+
+
+@dataclass(frozen=True)
+class Item:
+    id: str
+    #: the printed 序号 (shared by the sub-items 6.1, 6.2… and by rows of one 考核项目)
+    number: str
+    group: str | None
+    name: str | None
+    content: str
+    #: the printed 评分标准 (None when the table has no such column)
+    standard: str | None
+    #: standard points (None for a veto item)
+    points: Decimal | None
+    mode: str
+    checks: tuple[Check, ...] = ()
+    #: the kinds of institution the item applies to (empty: all of the table's kinds)
+    applies_to: tuple[str, ...] = ()
+    #: the printed 备注 (仅医疗机构参与…)
+    remark: str | None = None
+    #: rules (rules/data) that state the same condition, for veto items
+    rules: tuple[str, ...] = ()
+    #: survey items: the table whose score this item takes
+    survey: str | None = None
+    #: the form field that shows this item's score
+    field: str = ""
+
+    def applies(self, kind: str) -> bool:
+        return not self.applies_to or kind in self.applies_to
+
+    def check(self, check_id: str) -> Check | None:
+        return next((c for c in self.checks if c.id == check_id), None)
+
+    @property
+    def floor(self) -> Decimal:
+        """The least the item can score by its own rule (0 unless its deductions cannot
+        exhaust its points, e.g. 康复 6.1)."""
+        if self.mode != "deduct":
+            return Decimal(0)
+        most = [c.max_deduction for c in self.checks]
+        if any(m is None for m in most):
+            return Decimal(0)
+        return max(Decimal(0), self.points - sum(most, Decimal(0)))
+
+
+@dataclass(frozen=True)
+class OneVoteVeto:
+    """一票否决…考核为零分: any condition that holds zeroes the whole assessment."""
+
+    text: str
+    conditions: tuple[tuple[str, str], ...]
+
+
+@dataclass(frozen=True)
+class PassMark:
+    value: Decimal
+    rule: str
+    citation: Citation
+
+
+@dataclass(frozen=True)
+class Refund:
+    """第三十三条/第三十四条: retention, payment, penalty and the year-end return brackets."""
+
+    id: str
+    jurisdiction: str
+    citation: Citation
+    retain_rate: Decimal
+    pay_rate: Decimal
+    retain_citation: Citation
+    penalty_multiple: Decimal
+    penalty_citations: dict
+    kept_note: str
+    brackets: tuple[Band, ...]
+
+    def bracket(self, score: Decimal) -> Band:
+        return next(b for b in self.brackets if b.contains(score))
+
+
+@dataclass(frozen=True)
+class ScoringTable:
+    id: str
+    jurisdiction: str
+    title: str
+    subtitle: str | None
+    attachment: str
+    purpose: str
+    form: str
+    kinds: tuple[str, ...]
+    total: Decimal
+    citation: Citation
+    items: tuple[Item, ...]
+    total_row_number: str | None
+    total_row_label: str
+    pass_mark: PassMark | None = None
+    refund: str | None = None
+    one_vote_veto: OneVoteVeto | None = None
+    notes: tuple[str, ...] = ()
+    remark_item: str | None = None
+    extra: dict = field(default_factory=dict)
+
+    def item(self, item_id: str) -> Item | None:
+        return next((i for i in self.items if i.id == item_id), None)
+
+    def applicable(self, kind: str) -> tuple[Item, ...]:
+        return tuple(i for i in self.items if i.applies(kind))
