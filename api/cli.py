@@ -96,7 +96,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 #: modules of api/ that add commands: each has register_commands(sub, parser_class)
 #: returning {command name: handler(args) -> exit status}
-FEATURE_COMMANDS: tuple[str, ...] = ("cli_agreements", "cli_rules", "cli_scoring")
+FEATURE_COMMANDS: tuple[str, ...] = ("cli_agreements", "cli_rules", "cli_parse", "cli_scoring")
 
 
 def _feature_modules():
@@ -316,6 +316,10 @@ def cmd_serve(args: argparse.Namespace) -> int:
     # "Task queue depth is N" on every short burst is noise, not news
     logging.getLogger("waitress.queue").setLevel(logging.ERROR)
     app = create_app()
+    import parser as pdf_parser
+
+    # the first upload should not wait for the parser's worker processes to start
+    pdf_parser.warm_up()
     try:
         server = create_server(app, host=args.host, port=args.port, threads=args.threads,
                                ident="xieyi")

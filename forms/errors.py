@@ -192,6 +192,82 @@ __all__ = [
 ]
 
 
+# ---- reading filled PDFs back (parser/): command line exit status 3, HTTP 422, or 413 for
+# a file over the size or page limit.  Each subclass is one reason a user can act on.
+
+class ParseError(XieyiError):
+    """A PDF could not be read as a filled form of ours; the subclass says why."""
+
+    code = "parse_failed"
+    exit_status = 3
+    http_status = 422
+
+
+class NotPdf(ParseError):
+    code = "not_pdf"
+
+
+class PdfEncrypted(ParseError):
+    code = "pdf_encrypted"
+
+
+class PdfMalformed(ParseError):
+    """Truncated, a broken cross-reference table beyond repair, or objects no reader can parse."""
+
+    code = "pdf_malformed"
+
+
+class PdfNoPages(ParseError):
+    code = "pdf_no_pages"
+
+
+class PdfNoTextLayer(ParseError):
+    """Pages with images and no text: a scan (reading scans, OCR, is later work)."""
+
+    code = "pdf_no_text_layer"
+
+
+class UnknownTemplate(ParseError):
+    """A readable PDF that is none of our forms (another document, another tool's form)."""
+
+    code = "unknown_template"
+
+
+class PdfTooLarge(ParseError):
+    code = "pdf_too_large"
+    http_status = 413
+
+
+class PdfTooManyPages(ParseError):
+    code = "pdf_too_many_pages"
+    http_status = 413
+
+
+class ParseTimeout(ParseError):
+    code = "parse_timeout"
+
+
+class ParseResourceLimit(ParseError):
+    """Reading the file needed more memory than allowed (a decompression bomb) or crashed."""
+
+    code = "parse_resource_limit"
+
+
+class ParseInternal(ParseError):
+    """A defect of the parser itself on this file (logged; never shown as a traceback)."""
+
+    code = "parse_internal"
+    exit_status = 1
+    http_status = 500
+
+
+__all__ += [
+    "ParseError", "NotPdf", "PdfEncrypted", "PdfMalformed", "PdfNoPages", "PdfNoTextLayer",
+    "UnknownTemplate", "PdfTooLarge", "PdfTooManyPages", "ParseTimeout", "ParseResourceLimit",
+    "ParseInternal",
+]
+
+
 # ---- scoring/ (evaluation and assessment tables, settlement money)
 
 class ScoringDataInvalid(SpecError):

@@ -1,0 +1,92 @@
+"""Reading filled forms back: a PDF in, the record it holds out (DESIGN §4).
+
+>>> from parser import parse_pdf, Limits
+>>> result = parse_pdf(open("申请表.pdf", "rb").read())
+>>> result.form, result.method, result.record["institution_name"]
+
+``parse_pdf(data, *, limits=Limits(), isolate=True)`` returns a ``ParseResult``:
+
+* ``form``, ``version``, ``title``: which form it is; ``identified_by``: how we know
+  (``metadata`` of our fillable PDF, the DOCX ``stamp`` an export carries, the
+  AcroForm ``fields``, or the printed ``text``: title and labels);
+* ``method``: ``acroform`` (the values of the fillable PDF's fields) or ``layout``
+  (page text read from the cells its labels mark: an export from Word, WPS,
+  LibreOffice);
+* ``record``: JSON values keyed by field id, as ``forms.validate_record`` accepts
+  them (dates ISO, decimals as exact strings, rows as lists, a choice as its
+  label, a checkbox as ``true``/``false``); ``typed_record()`` gives Python types;
+* ``fields``: per value box (``institution_name``, ``departments.0.beds``): ``value``,
+  ``raw`` text, ``page``, ``bbox`` (points, from the page's top-left), ``method``,
+  ``confidence`` (0-1);
+* ``warnings``: ``{field, code, message_zh, message_en}`` for each value that could
+  not be read or that the form refuses (never guessed), and for the file itself.
+
+Bad input raises a ``forms.errors.ParseError`` subclass (exit status 3, HTTP 422;
+413 for size and pages): ``NotPdf``, ``PdfEncrypted``, ``PdfMalformed``,
+``PdfNoPages``, ``PdfNoTextLayer``, ``UnknownTemplate``, ``PdfTooLarge``,
+``PdfTooManyPages``, ``ParseTimeout``, ``ParseResourceLimit``.
+
+With ``isolate=True`` (the default) the file is read in a worker process under
+the time and memory limits (``parser._pool``); ``isolate=False`` reads it in the
+calling process with only the size and page limits (trusted files, profiling).
+"""
+
+from __future__ import annotations
+
+from forms import errors as _errors
+from forms.errors import FieldProblem, ParseError, ParseInternal
+
+from ._limits import Limits
+from ._result import ParseResult
+
+__all__ = ["parse_pdf", "Limits", "ParseResult", "ParseError", "warm_up", "shutdown",
+           "configure_workers"]
+
+# the error classes a worker may name in its answer
+_ERRORS = {name: getattr(_errors, name) for name in (
+    "NotPdf", "PdfEncrypted", "PdfMalformed", "PdfNoPages", "PdfNoTextLayer", "UnknownTemplate",
+    "PdfTooLarge", "PdfTooManyPages", "ParseTimeout", "ParseResourceLimit", "ParseInternal",
+    "ParseError")}
+
+
+def parse_pdf(data: bytes, *, limits: Limits | None = None, isolate: bool = True) -> ParseResult:
+    """Read a filled form from PDF bytes (see the module doc)."""
+    limits = limits or Limits()
+    if not isinstance(data, (bytes, bytearray, memoryview)):
+        raise TypeError("parse_pdf takes the file's bytes")
+    data = bytes(data)
+    from . import _work
+
+    # the cheap refusals need no worker
+    _work.check_size(data, limits)
+    _work.check_header(data)
+    if not isolate:
+        return ParseResult.from_dict(_work.parse_bytes(data, limits))
+    from . import _pool
+
+    answer = _pool.pool().run(data, limits)
+    if answer[0] == "ok":
+        return ParseResult.from_dict(answer[1])
+    _, name, zh, en, details = answer
+    cls = _ERRORS.get(name, ParseInternal)
+    raise cls(zh, en, [FieldProblem(**d) for d in details])
+
+
+def warm_up(limits: Limits | None = None) -> None:
+    """Start a worker ahead of the first parse (the service calls this at start)."""
+    from . import _pool
+
+    _pool.pool().warm(limits)
+
+
+def configure_workers(size: int) -> None:
+    from . import _pool
+
+    _pool.configure(size)
+
+
+def shutdown() -> None:
+    """Stop the worker processes (they stop with the program anyway)."""
+    from . import _pool
+
+    _pool.shutdown()

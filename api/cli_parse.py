@@ -1,0 +1,123 @@
+"""``xieyi parse FILE.pdf [--json]``: read a filled form back into its record.
+
+Exit status 0 when the file was read (values that could not be read are listed
+as warnings, not guessed); 3 when the file cannot be read as one of our forms
+(not a PDF, encrypted, a scan, another document, damaged, over a limit, too
+slow); 2 for a file that cannot be opened at all.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from pathlib import Path
+
+from forms import InputInvalid, get_form
+
+METHOD_NAMES = {"acroform": "表单域（可填写 PDF）", "layout": "页面文字（导出的 PDF）"}
+IDENTIFIED_NAMES = {
+    "metadata": "文件元数据", "stamp": "文档属性（由 DOCX 导出）", "fields": "表单域名称",
+    "text": "标题与标签",
+}
+
+
+def register_commands(sub, parser_class) -> dict:
+    p = sub.add_parser(
+        "parse", help="读取填好的 PDF / read a filled PDF",
+        description="识别表单与版本，读出记录：每项的值、原文、页码、位置、可信度，以及无法读取的项。"
+                    " / Identify the form and version and read the record: each value with its "
+                    "raw text, page, box and confidence, and what could not be read.")
+    p.add_argument("file", metavar="FILE.pdf", help="PDF 文件，- 表示标准输入 / the PDF, - for stdin")
+    p.add_argument("--json", action="store_true", help="以 JSON 输出 / print JSON")
+    p.add_argument("--time-limit", type=float, metavar="SECONDS",
+                   help="读取时限（秒）/ time limit in seconds")
+    return {"parse": cmd_parse}
+
+
+def _limits(args: argparse.Namespace):
+    from parser import Limits
+
+    kw = {}
+    if args.time_limit is not None:
+        kw["time_limit"] = args.time_limit
+    try:
+        return Limits(**kw)
+    except ValueError as e:
+        raise InputInvalid(f"参数不合要求：{e}", f"invalid option: {e}") from None
+
+
+def cmd_parse(args: argparse.Namespace) -> int:
+    from parser import parse_pdf
+
+    limits = _limits(args)
+    data = _read_file(args.file, limits.max_bytes)
+    result = parse_pdf(data, limits=limits)
+    from .cli import _print_json
+
+    if args.json:
+        _print_json(result.to_dict())
+    else:
+        print(_text(result))
+    return 0
+
+
+def _read_file(path: str, max_bytes: int) -> bytes:
+    """The file's bytes; one over the size limit is refused before it is read."""
+    from parser._work import check_length
+
+    if path == "-":
+        data = sys.stdin.buffer.read(max_bytes + 1)
+        check_length(len(data), max_bytes)
+        return data
+    try:
+        check_length(os.stat(path).st_size, max_bytes)
+        return Path(path).read_bytes()
+    except IsADirectoryError:
+        raise InputInvalid(f"{path} 是一个目录，不是文件", f"{path} is a directory") from None
+    except OSError as e:
+        reason = e.strerror or str(e)
+        raise InputInvalid(f"无法读取文件 {path}：{reason}",
+                           f"cannot read the file {path}: {reason}") from None
+
+
+def _fmt(v) -> str:
+    if v is True:
+        return "☑"
+    if v is False:
+        return "□"
+    return str(v).replace("\n", " ⏎ ")
+
+
+def _text(result) -> str:
+    spec = get_form(result.form)
+    lines = [
+        f"表单 / form：{result.title}（{result.form}，版本 {result.version}）",
+        f"识别 / identified by：{result.identified_by}（{IDENTIFIED_NAMES.get(result.identified_by, '')}）",
+        f"读取 / method：{result.method}（{METHOD_NAMES.get(result.method, '')}），共 {result.pages} 页",
+        "",
+        "记录 / record：",
+    ]
+    rec = result.record
+    for f in spec.fields:
+        if f.id not in rec:
+            continue
+        v = rec[f.id]
+        if f.type == "rows":
+            lines.append(f"  {f.qualified_label}（{len(v)} 行）：")
+            for i, row in enumerate(v, start=1):
+                cells = "；".join(f"{c.label}={_fmt(row[c.id])}" for c in f.columns if c.id in row)
+                lines.append(f"    {i}. {cells}")
+            continue
+        unit = f.unit if f.unit and f.type in ("integer", "decimal") else ""
+        lines.append(f"  {f.qualified_label}：{_fmt(v)}{unit}")
+    low = [(k, d) for k, d in result.fields.items()
+           if d["value"] is not None and d["confidence"] < 0.9]
+    if low:
+        lines += ["", "可信度较低、请核对 / check these (low confidence)："]
+        lines += [f"  {k}：{_fmt(d['value'])}（{d['confidence']:.2f}，第 {d['page']} 页）"
+                  for k, d in low]
+    if result.warnings:
+        lines += ["", f"警告 / warnings（{len(result.warnings)}）："]
+        lines += [f"  - {w['message_zh']} / {w['message_en']}" for w in result.warnings]
+    return "\n".join(lines)

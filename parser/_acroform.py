@@ -1,0 +1,300 @@
+"""Reading the values of a fillable PDF's form fields (pypdf).
+
+The field tree is walked here rather than through ``PdfReader.get_fields``: the
+walk keeps each terminal field's widgets (their ``/Rect``, ``/AS``, ``/P``), which
+give the value's page and box, and it costs less.  It guards against what
+hostile files do: loops in ``/Kids``, absurd depth, values of the wrong type.
+
+What viewers do to our fields (see ``generator.pdf``):
+
+* text: ``/V`` is a text string; some tools write a byte string or a stream,
+  Windows tools ``\\r\\n`` or ``\\r`` for line ends;
+* checkbox: on-state ``/Yes`` in our file, but any name other than ``/Off`` is
+  ticked (tools rename states); a viewer that updates only the widget's
+  ``/AS`` and not ``/V`` is read from ``/AS``;
+* radio group: our on-state names are the choice labels themselves; a state
+  name that matches no label (a tool that renumbered the states) is read from
+  the position of the ticked button among the group's buttons, in the order we
+  wrote them (the choices' order), with lower confidence.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from dataclasses import field as _dcfield
+
+from pypdf.generic import (
+    ArrayObject,
+    ByteStringObject,
+    DictionaryObject,
+    IndirectObject,
+    NameObject,
+    StreamObject,
+    TextStringObject,
+)
+
+from forms import DATE_PARTS, FormSpec
+
+from ._normalize import clean_field_value, digits, key, make_date, parse_number, problem
+from ._result import Reading
+
+MAX_DEPTH = 32
+MAX_FIELDS = 20_000
+FLAG_RADIO = 1 << 15
+FLAG_PUSHBUTTON = 1 << 16
+
+
+@dataclass
+class Terminal:
+    """A terminal field: full name, type, value, flags, widgets."""
+
+    name: str
+    ft: str | None
+    value: object
+    flags: int
+    widgets: list = _dcfield(default_factory=list)  # (idnum or None, widget dictionary)
+
+
+def _resolve(o):
+    return o.get_object() if isinstance(o, IndirectObject) else o
+
+
+def _name_text(o) -> str:
+    if isinstance(o, (TextStringObject, str)):
+        return str(o)
+    if isinstance(o, ByteStringObject):
+        for enc in ("utf-16" if bytes(o)[:2] in (b"\xfe\xff", b"\xff\xfe") else "utf-8", "gbk"):
+            try:
+                return bytes(o).decode(enc)
+            except UnicodeDecodeError:
+                continue
+        return bytes(o).decode("latin-1")
+    return str(o) if o is not None else ""
+
+
+def walk_fields(reader) -> list[Terminal]:
+    """Every terminal field of the AcroForm, in tree order."""
+    root = _resolve(reader.trailer.get("/Root"))
+    if not isinstance(root, DictionaryObject):
+        return []
+    acro = _resolve(root.get("/AcroForm"))
+    if not isinstance(acro, DictionaryObject):
+        return []
+    top = _resolve(acro.get("/Fields"))
+    if not isinstance(top, ArrayObject):
+        return []
+    out: list[Terminal] = []
+    seen: set[int] = set()
+
+    def visit(ref, parent: str, ft, value, flags, depth: int) -> None:
+        if depth > MAX_DEPTH or len(out) > MAX_FIELDS:
+            return
+        idnum = ref.idnum if isinstance(ref, IndirectObject) else None
+        if idnum is not None:
+            if idnum in seen:
+                return
+            seen.add(idnum)
+        obj = _resolve(ref)
+        if not isinstance(obj, DictionaryObject):
+            return
+        t = obj.get("/T")
+        part = _name_text(_resolve(t)) if t is not None else ""
+        name = f"{parent}.{part}" if parent and part else (part or parent)
+        ft = obj.get("/FT", ft)
+        value = obj.get("/V", value)
+        ff = obj.get("/Ff", flags)
+        kids = _resolve(obj.get("/Kids"))
+        kid_list = [k for k in kids] if isinstance(kids, ArrayObject) else []
+        named = [k for k in kid_list
+                 if isinstance(_resolve(k), DictionaryObject) and "/T" in _resolve(k)]
+        if named:
+            for k in named:
+                visit(k, name, ft, None, ff, depth + 1)
+            return
+        term = Terminal(name=name, ft=str(ft) if ft is not None else None, value=_resolve(value),
+                        flags=int(ff) if isinstance(ff, int) else 0)
+        widgets = kid_list or [ref]
+        for w in widgets:
+            wd = _resolve(w)
+            if isinstance(wd, DictionaryObject):
+                term.widgets.append((w.idnum if isinstance(w, IndirectObject) else None, wd))
+        out.append(term)
+
+    for f in top:
+        visit(f, "", None, None, 0, 0)
+    return out
+
+
+class _Pages:
+    """Page number (1-based) and height of a widget, from its /P or the pages' /Annots."""
+
+    def __init__(self, reader):
+        self.reader = reader
+        self._by_page_id: dict[int, int] | None = None
+        self._by_annot: dict[int, int] | None = None
+        self._heights: dict[int, float] = {}
+
+    def _index(self) -> None:
+        self._by_page_id, self._by_annot = {}, {}
+        for i, page in enumerate(self.reader.pages, start=1):
+            ref = getattr(page, "indirect_reference", None)
+            if ref is not None:
+                self._by_page_id[ref.idnum] = i
+            annots = _resolve(page.get("/Annots"))
+            if isinstance(annots, ArrayObject):
+                for a in annots:
+                    if isinstance(a, IndirectObject):
+                        self._by_annot[a.idnum] = i
+
+    def page_of(self, idnum: int | None, widget: DictionaryObject) -> int | None:
+        if self._by_page_id is None:
+            self._index()
+        p = widget.get("/P")
+        if isinstance(p, IndirectObject) and p.idnum in self._by_page_id:
+            return self._by_page_id[p.idnum]
+        if idnum is not None:
+            return self._by_annot.get(idnum)
+        return None
+
+    def box(self, page: int | None, widget: DictionaryObject):
+        rect = _resolve(widget.get("/Rect"))
+        if page is None or not isinstance(rect, ArrayObject) or len(rect) != 4:
+            return None
+        try:
+            x0, y0, x1, y1 = (float(_resolve(v)) for v in rect)
+        except (TypeError, ValueError):
+            return None
+        if page not in self._heights:
+            mb = self.reader.pages[page - 1].mediabox
+            self._heights[page] = float(mb.top)
+        top = self._heights[page]
+        x0, x1 = sorted((x0, x1))
+        y0, y1 = sorted((y0, y1))
+        return (x0, top - y1, x1, top - y0)
+
+
+def _union(boxes):
+    boxes = [b for b in boxes if b]
+    if not boxes:
+        return None
+    return (min(b[0] for b in boxes), min(b[1] for b in boxes),
+            max(b[2] for b in boxes), max(b[3] for b in boxes))
+
+
+def _text_value(v) -> str:
+    if v is None or isinstance(v, NameObject) and str(v) == "/Off":
+        return ""
+    if isinstance(v, StreamObject):
+        try:
+            return _name_text(ByteStringObject(v.get_data()))
+        except Exception:  # an undecodable stream: no value
+            return ""
+    if isinstance(v, ArrayObject):  # a list box's several values
+        return "\n".join(_text_value(_resolve(x)) for x in v)
+    return _name_text(v)
+
+
+def _state_name(v) -> str | None:
+    """A button state as text (without the slash); None for off/absent."""
+    if v is None:
+        return None
+    s = str(v)
+    if s.startswith("/"):
+        s = s[1:]
+    if s in ("", "Off"):
+        return None
+    # pypdf decodes #xx escapes; a name it took as Latin-1 may be UTF-8 bytes
+    try:
+        s = s.encode("latin-1").decode("utf-8")
+    except (UnicodeEncodeError, UnicodeDecodeError):
+        pass
+    return s
+
+
+def _widget_state(wd: DictionaryObject) -> str | None:
+    return _state_name(wd.get("/AS"))
+
+
+def _on_states(wd: DictionaryObject) -> list[str]:
+    ap = _resolve(wd.get("/AP"))
+    n = _resolve(ap.get("/N")) if isinstance(ap, DictionaryObject) else None
+    if not isinstance(n, DictionaryObject):
+        return []
+    return [s for s in (_state_name(k) for k in n) if s]
+
+
+def read_fields(reader, spec: FormSpec, terminals: list[Terminal]) -> dict[str, Reading]:
+    """A reading for every value box of the form that has a field in the file."""
+    by_name = {t.name: t for t in terminals}
+    pages = _Pages(reader)
+    out: dict[str, Reading] = {}
+
+    def where(ts: list[Terminal]):
+        boxes, page = [], None
+        for t in ts:
+            for idnum, wd in t.widgets:
+                p = pages.page_of(idnum, wd)
+                page = page or p
+                boxes.append(pages.box(p, wd))
+        return page, _union(boxes)
+
+    for ref in spec.field_refs():
+        f = spec.field(ref.field)
+        col = f.column(ref.column) if ref.column else None
+        ftype = col.type if col else f.type
+        name = ref.name
+        if ftype == "date":
+            parts = [by_name.get(f"{name}.{p}") for p in DATE_PARTS]
+            if all(t is None for t in parts):
+                continue
+            texts = [digits(_text_value(t.value)) if t else "" for t in parts]
+            value, prob = make_date(*texts)
+            raw = None if not any(texts) else f"{texts[0]}年{texts[1]}月{texts[2]}日"
+            page, box = where([t for t in parts if t])
+            out[name] = Reading(name, value, raw, page, box, "acroform", 1.0, prob)
+            continue
+        t = by_name.get(name)
+        if t is None:
+            continue
+        page, box = where([t])
+        if ftype == "checkbox":
+            state = _state_name(t.value)
+            if state is None and t.value is None:  # a viewer that set only the widget's /AS
+                state = next((s for s in (_widget_state(wd) for _, wd in t.widgets) if s), None)
+            out[name] = Reading(name, state is not None, state, page, box, "acroform", 1.0)
+        elif ftype == "choice":
+            out[name] = _choice(name, f.choices, t, page, box)
+        else:
+            text = clean_field_value(_text_value(t.value))
+            if ftype in ("integer", "decimal"):
+                num, prob, converted = parse_number(text, (col or f).unit, ftype == "integer")
+                conf = 0.9 if converted else 1.0
+                out[name] = Reading(name, num, text or None, page, box, "acroform", conf, prob)
+            else:
+                out[name] = Reading(name, text if text != "" else None, text or None, page, box,
+                                    "acroform", 1.0)
+    return out
+
+
+def _choice(name: str, choices: tuple[str, ...], t: Terminal, page, box) -> Reading:
+    state = _state_name(t.value)
+    kids = [wd for _, wd in t.widgets]
+    if state is None and t.value is None:
+        on = [s for s in (_widget_state(wd) for wd in kids) if s]
+        state = on[0] if len(on) == 1 else None
+        if len(on) > 1:
+            return Reading(name, None, "、".join(on), page, box, "acroform", 1.0,
+                           problem("choice_ambiguous"))
+    if state is None:
+        return Reading(name, None, None, page, box, "acroform", 1.0)
+    if state in choices:
+        return Reading(name, state, state, page, box, "acroform", 1.0)
+    by_key = {key(c): c for c in choices}
+    if key(state) in by_key:
+        return Reading(name, by_key[key(state)], state, page, box, "acroform", 0.95)
+    # a renamed state: the position of the button that carries it, in our order
+    if len(kids) == len(choices):
+        for i, wd in enumerate(kids):
+            if state in _on_states(wd):
+                return Reading(name, choices[i], state, page, box, "acroform", 0.8)
+    return Reading(name, None, state, page, box, "acroform", 1.0, problem("choice_unknown"))

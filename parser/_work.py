@@ -1,0 +1,379 @@
+"""One parse, start to finish, in the process that runs it (a worker of ``parser._pool``).
+
+``parse_bytes(data, limits)`` returns the result as a plain dict or raises one of the
+typed ``ParseError``s; nothing else escapes it.  Readers of malformed PDFs raise
+whatever their code meets (pypdf and pdfminer raise ``TypeError``,
+``AssertionError``, ``KeyError``… on broken files): an exception from inside a PDF
+library is the file's fault (``pdf_malformed``), one from our own code is ours
+(``parse_internal``), and running out of memory is ``parse_resource_limit``.
+
+``serve(conn, memory_limit)`` is a worker's loop: it caps its own address space
+(``RLIMIT_AS``), then answers requests on ``conn`` until the pipe closes.
+"""
+
+from __future__ import annotations
+
+import gc
+import io
+import logging
+import os
+import re
+import signal
+
+import pdfminer
+
+# imported here, before any request, so a forked worker never pays for them
+import pdfplumber
+import pypdf
+from pypdf.errors import FileNotDecryptedError, LimitReachedError, PdfReadError
+
+from forms.errors import (
+    NotPdf,
+    ParseError,
+    ParseInternal,
+    ParseResourceLimit,
+    PdfEncrypted,
+    PdfMalformed,
+    PdfNoPages,
+    PdfNoTextLayer,
+    PdfTooLarge,
+    PdfTooManyPages,
+    UnknownTemplate,
+)
+
+from . import _acroform, _identify, _layout
+from ._limits import Limits, MiB
+from ._result import assemble, warning
+
+_LIB_DIRS = tuple(os.path.dirname(m.__file__) + os.sep for m in (pypdf, pdfplumber, pdfminer))
+
+#: where the PDF header may start: the specification allows bytes before it, readers 1 KB
+HEADER_WINDOW = 1024
+#: the last %%EOF may be followed by this much (some producers append junk or blank lines)
+EOF_WINDOW = 1024
+_ZIP = b"PK\x03\x04"
+_OLE = b"\xd0\xcf\x11\xe0"
+
+
+def _size_text(n: int) -> str:
+    return f"{n / MiB:.1f} MB" if n >= MiB else f"{n / 1024:.0f} KB"
+
+
+def check_length(n: int, max_bytes: int) -> None:
+    if n > max_bytes:
+        raise PdfTooLarge(
+            f"文件过大：{_size_text(n)}，上限 {_size_text(max_bytes)}",
+            f"the file is too large: {_size_text(n)}, the limit is {_size_text(max_bytes)}")
+
+
+def check_size(data: bytes, limits: Limits) -> None:
+    check_length(len(data), limits.max_bytes)
+
+
+def check_header(data: bytes) -> None:
+    if not data:
+        raise NotPdf("文件是空的，不是 PDF", "the file is empty, not a PDF")
+    if b"%PDF-" in data[:HEADER_WINDOW]:
+        return
+    if data.startswith(_ZIP):
+        zh, en = "这是 Word（DOCX）或其他压缩文件，请导出为 PDF 后上传", \
+            "this is a Word (DOCX) or other zip file: export it to PDF and upload that"
+    elif data.startswith(_OLE):
+        zh, en = "这是旧版 Word（DOC）等文件，请导出为 PDF 后上传", \
+            "this is an old Word (DOC) or similar file: export it to PDF and upload that"
+    elif data[:8].lower().lstrip().startswith((b"<html", b"<!doc")):
+        zh, en = "这是网页（HTML），不是 PDF", "this is a web page (HTML), not a PDF"
+    else:
+        zh, en = "文件不是 PDF（缺少 %PDF- 文件头）", "the file is not a PDF (no %PDF- header)"
+    raise NotPdf(zh, en)
+
+
+def check_complete(data: bytes) -> None:
+    """A file cut short (an interrupted upload or download) has no %%EOF at its end."""
+    if b"%%EOF" not in data[-EOF_WINDOW:]:
+        raise PdfMalformed("PDF 文件不完整（缺少文件结尾，可能上传或下载时中断）",
+                           "the PDF is truncated (its end is missing; an interrupted upload "
+                           "or download?)")
+
+
+class _Collect(logging.Handler):
+    """pypdf's complaints about a file (it repairs what it can and says so in its log)."""
+
+    def __init__(self) -> None:
+        super().__init__(logging.WARNING)
+        self.messages: list[str] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        if len(self.messages) < 20:
+            self.messages.append(record.getMessage())
+
+
+_REPAIRS = re.compile(r"xref|startxref|trailer|object|offset|EOF|repair|rebuil", re.I)
+
+
+def _open(data: bytes):
+    try:
+        reader = pypdf.PdfReader(io.BytesIO(data), strict=False)
+    except FileNotDecryptedError:
+        raise _encrypted() from None
+    if reader.is_encrypted:
+        try:
+            ok = reader.decrypt("")
+        except Exception:  # an unsupported handler or a broken /Encrypt: still encrypted
+            ok = 0
+        if not ok:
+            raise _encrypted()
+    return reader
+
+
+def _encrypted() -> PdfEncrypted:
+    return PdfEncrypted("PDF 已加密，需要密码才能打开；请上传未加密的文件",
+                        "the PDF is encrypted and needs a password to open: upload an "
+                        "unencrypted file")
+
+
+def _pages(reader, limits: Limits) -> int:
+    n = len(reader.pages)
+    if n == 0:
+        raise PdfNoPages("PDF 中没有任何页面", "the PDF has no pages")
+    if n > limits.max_pages:
+        raise PdfTooManyPages(f"PDF 页数过多：{n} 页，上限 {limits.max_pages} 页",
+                              f"the PDF has too many pages: {n}, the limit is {limits.max_pages}")
+    return n
+
+
+def _info(reader) -> dict:
+    try:
+        meta = reader.metadata
+    except Exception:  # a broken /Info: no identity from it
+        return {}
+    return dict(meta) if meta else {}
+
+
+def _parse(data: bytes, limits: Limits) -> dict:
+    check_size(data, limits)
+    check_header(data)
+    check_complete(data)
+    log = _Collect()
+    pypdf_log = logging.getLogger("pypdf")
+    pypdf_log.addHandler(log)
+    try:
+        reader = _open(data)
+        npages = _pages(reader, limits)
+        info = _info(reader)
+        try:
+            terminals = _acroform.walk_fields(reader)
+        except (RecursionError, ParseError):
+            raise
+        except Exception:  # a broken field tree: read the pages instead
+            terminals = []
+    finally:
+        pypdf_log.removeHandler(log)
+    warnings = []
+    if any(_REPAIRS.search(m) for m in log.messages):
+        warnings.append(warning(None, "pdf_repaired", "PDF 文件结构有损坏，已自动修复后读取，请核对结果",
+                                "the PDF's structure is damaged and was repaired to read it: "
+                                "check the values"))
+
+    ident = _identify.from_metadata(info)
+    names = {t.name for t in terminals}
+    if ident is None and names:
+        ident = _identify.from_fields(names)
+    if ident is not None and names and _identify.fields_match(ident.spec, names) >= 0.5:
+        readings = _acroform.read_fields(reader, ident.spec, terminals)
+        return _finish(ident, readings, "acroform", warnings, npages)
+
+    pages = _layout.extract_pages(data, npages)
+    if not any(p.nchars for p in pages):
+        if ident is not None or any(p.nimages for p in pages):
+            raise PdfNoTextLayer(
+                "PDF 中没有文字层（可能是扫描件或图片），目前无法读取；请上传由表单导出的 PDF",
+                "the PDF has no text layer (a scan or an image?): it cannot be read yet (OCR is "
+                "later work); upload the PDF exported from the form")
+        raise UnknownTemplate("PDF 的页面上没有任何文字，不是本系统的表单",
+                              "the PDF's pages carry no text: it is not one of our forms")
+    if ident is None:
+        flow, cells = _layout.page_keys(pages)
+        ident, best, score = _identify.from_text(flow, cells)
+        if ident is None:
+            hint = ""
+            hint_en = ""
+            if best is not None and score > 0:
+                hint = f"（最接近“{best.title}”，但只找到 {score:.0%} 的标签）"
+                hint_en = f" (closest: {best.id}, with {score:.0%} of its labels)"
+            raise UnknownTemplate(f"无法识别为本系统的任何表单{hint}",
+                                  f"the PDF is none of our forms{hint_en}")
+    readings, more = _layout.read_layout(ident.spec, pages, _our_geometry(ident, pages))
+    return _finish(ident, readings, "layout", warnings + more, npages)
+
+
+def _our_geometry(ident, pages):
+    """Where our fillable PDF puts every box, when these pages are that PDF with its fields
+    flattened: known from its metadata, or from its title printed where we print it.  A
+    function, called only when a box shows no mark (computing the layout loads our font)."""
+    if ident.by == "stamp":  # an export of our DOCX: its boxes are characters
+        return None
+
+    def geometry() -> dict | None:
+        try:
+            from generator.pdf import layout_geometry
+
+            geo = layout_geometry(ident.spec)
+        except Exception:  # no prepared font here: drawn ticks stay unread (and reported)
+            return None
+        if ident.by in ("metadata", "fields"):
+            return geo
+        title = next((t for t in geo["pages"][0]["texts"] if t["text"] == ident.spec.title),
+                     None)
+        return geo if title and _layout.printed_at(pages, title["text"], title["bbox"]) else None
+
+    return geometry
+
+
+def _finish(ident, readings, method: str, warnings: list[dict], npages: int) -> dict:
+    result = assemble(ident.spec, readings, method=method, identified_by=ident.by,
+                      warnings=ident.warnings + warnings, pages=npages)
+    return result.to_dict()
+
+
+def _from_library(tb) -> bool:
+    """Whether the innermost frame of a traceback is a PDF library's code."""
+    last = None
+    while tb is not None:
+        last = tb
+        tb = tb.tb_next
+    if last is None:
+        return False
+    return last.tb_frame.f_code.co_filename.startswith(_LIB_DIRS)
+
+
+def parse_bytes(data: bytes, limits: Limits) -> dict:
+    """Parse ``data`` in this process (see module doc): a dict, or a ``ParseError``."""
+    try:
+        return _parse(data, limits)
+    except ParseError:
+        raise
+    except (MemoryError, LimitReachedError):
+        raise ParseResourceLimit(
+            "读取文件所需内存超过上限（可能是压缩炸弹）", "reading the file needs more memory than "
+            "allowed (a decompression bomb?)") from None
+    except (RecursionError, PdfReadError) as e:
+        raise _malformed(e) from None
+    except Exception as e:
+        if _from_library(e.__traceback__):
+            raise _malformed(e) from None
+        logging.getLogger(__name__).exception("parser defect")
+        raise ParseInternal("读取此文件时解析程序出错（已记录），请联系管理员",
+                            f"the parser failed on this file ({type(e).__name__}); "
+                            "this is a defect and was logged") from None
+
+
+def _malformed(e: Exception) -> PdfMalformed:
+    return PdfMalformed("PDF 文件已损坏，无法读取（交叉引用表或对象结构错误）",
+                        f"the PDF is damaged and cannot be read ({type(e).__name__}: "
+                        f"{str(e)[:120]})")
+
+
+# ---------------------------------------------------------------- the worker process
+
+def _vm_size() -> int | None:
+    try:
+        with open("/proc/self/statm") as fh:
+            return int(fh.read().split()[0]) * os.sysconf("SC_PAGE_SIZE")
+    except (OSError, ValueError, IndexError):
+        return None
+
+
+def rss() -> int | None:
+    try:
+        with open("/proc/self/statm") as fh:
+            return int(fh.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
+    except (OSError, ValueError, IndexError):
+        return None
+
+
+def _cap_memory(memory_limit: int) -> None:
+    try:
+        import resource
+    except ImportError:  # not a POSIX system: the time limit still holds
+        return
+    size = _vm_size()
+    if size is None:
+        return
+    cap = size + memory_limit
+    _, hard = resource.getrlimit(resource.RLIMIT_AS)
+    if hard != resource.RLIM_INFINITY:
+        cap = min(cap, hard)
+    resource.setrlimit(resource.RLIMIT_AS, (cap, hard))
+
+
+def _die_with_parent() -> None:
+    """Linux: be killed when the parent dies (a forked worker may hold copies of its
+    siblings' pipes, so it would not see the parent's end close)."""
+    try:
+        import ctypes
+
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+    except (OSError, AttributeError):
+        pass
+
+
+#: a worker that has grown this much beyond its size after the first parse retires
+RETIRE_GROWTH = 200 * MiB
+
+
+def serve(conn, memory_limit: int) -> None:
+    """A worker's loop: ``(data, limits)`` in, ``("ok", result)`` or ``("error", …)`` out."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle
+    _die_with_parent()
+    # what the worker inherited stays shared with its parent: a collection that visited
+    # those objects would write to them and copy their pages (~50 MB a worker)
+    gc.freeze()
+    logging.getLogger("pdfminer").setLevel(logging.ERROR)  # its debug calls cost ~5 %
+    logging.getLogger("pypdf").setLevel(logging.WARNING)
+    logging.getLogger("pypdf").propagate = False
+    _cap_memory(memory_limit)
+    base = None
+    while True:
+        try:
+            data, limits = conn.recv()
+        except (EOFError, OSError, KeyboardInterrupt):
+            return
+        retire = False
+        try:
+            out = ("ok", parse_bytes(data, Limits(**limits)))
+        except ParseError as e:
+            out = ("error", type(e).__name__, e.message_zh, e.message_en,
+                   [d.to_dict() for d in e.details])
+            retire = isinstance(e, ParseResourceLimit)
+        except BaseException as e:
+            out = ("error", "ParseInternal", "解析进程出错", f"the parse worker failed: "
+                   f"{type(e).__name__}", [])
+            retire = True
+        del data
+        now = rss()
+        if base is None:
+            base = now
+        elif now is not None and base is not None and now - base > RETIRE_GROWTH:
+            retire = True
+        try:
+            conn.send(out + (retire,))
+        except (OSError, ValueError):
+            return
+        if retire:
+            return
+
+
+def _warm() -> None:
+    """The descriptions loaded and their schemas built in the process that forks the
+    workers (the caller, or the fork server, which imports this module first): a worker
+    that had to load them itself would spend a quarter of a second on its first file."""
+    from forms import all_forms, record_schema
+
+    for spec in all_forms():
+        record_schema(spec)
+        _identify.field_names(spec)
+
+
+_warm()
