@@ -680,9 +680,10 @@ class PreparedFont:
         struct.pack_into(">H", maxp, 4, n)
         m = 0xFFFFFFFF
         prefix, glyf = _sfnt_parts(
+            # the tables PDF 32000 §9.9 asks of a CIDFontType2 program, no more: name,
+            # post and OS/2 would only be summed and compressed again for every record
             {"head": bytes(head), "hhea": bytes(hhea), "maxp": bytes(maxp),
-             "loca": loca.tobytes(), "glyf": b"".join(outlines),
-             "hmtx": hmtx, "post": t["post"], "name": t["name"], "OS/2": t["OS/2"]},
+             "loca": loca.tobytes(), "glyf": b"".join(outlines), "hmtx": hmtx},
             {"glyf": glyf_sum & m, "hmtx": hmtx_sum & m},
             last="glyf",
         )
