@@ -72,6 +72,10 @@ def cmd_score(args: argparse.Namespace) -> int:
 
 
 def report(r: dict) -> str:
+    if r.get("purpose") == "checklist":
+        from scoring._checklist import report as checklist_report
+
+        return checklist_report(r)
     lines = [f"{r['title']}{r.get('subtitle') or ''}（{r['kind_zh']}）"]
     for it in r["items"]:
         head = f"  {it['id']:<6}{it.get('name') or it.get('group') or ''}"

@@ -14,7 +14,11 @@ from typing import Any
 from ._model import ScoringTable
 
 CATEGORY = {"medical": "medical", "rehab": "rehab"}
-VALIDITY = {"shanxi": ("2022-08-08", "2024-08-07")}
+VALIDITY = {"shanxi": ("2022-08-08", "2024-08-07"), "tianjin": ("2024-07-01", "2029-06-30"),
+            "jilin": ("2026-01-30", None)}
+JURISDICTION = {"shanxi": ("山西省", "003_db5c35c3860acea5.txt"),
+                "tianjin": ("天津市", "001_bd440ef23e13208b.txt"),
+                "jilin": ("吉林省", "000_ae6af9d2b2624b9e.txt")}
 
 
 def _cat(kinds) -> list[str]:
@@ -35,7 +39,98 @@ def _spans(values: list) -> list[int]:
     return out
 
 
+def _checklist_spec(t: ScoringTable) -> tuple[list, list, list]:
+    """附件1-3 评估标准 as a table for the panel: one row per condition, its number and
+    wording verbatim, and a 是否符合 cell (符合/不符合/不适用); the conclusion closes it."""
+    fields: list[dict] = [
+        {"id": "institution_name", "label": "申报机构名称", "type": "text", "max_length": 60, "required": True},
+        {"id": "eval_date", "label": "评估日期", "type": "date"}]
+    if len(t.kinds) > 1:
+        fields.append({"id": "kind", "label": "申报配置类别", "type": "text", "max_length": 20})
+    layout: list[Any] = [{"title": t.title},
+                         {"para": {"runs": [t.derived_note], "align": "center", "size": 9}},
+                         {"para": {"runs": ["申报机构名称：", {"field": "institution_name", "width": 100}],
+                                   "space_before": 6}}]
+    if len(t.kinds) > 1:
+        layout.append({"para": {"runs": ["申报配置类别：", {"field": "kind", "width": 60}], "space_before": 4}})
+    layout.append({"para": {"runs": ["评估日期：", {"field": "eval_date", "width": 50}], "space_before": 4}})
+    rows: list[Any] = [["序号", "评估条件", "适用", "是否符合"]]
+    from ._loader import KIND_ZH
+
+    for it in t.items:
+        fields.append({"id": it.field, "label": "是否符合", "section": f"{it.number}（{it.id}）",
+                       "type": "text", "max_length": 8})
+        scope = "、".join(KIND_ZH[k].removesuffix("机构") for k in it.applies_to) if it.applies_to else ""
+        scope = "；".join(x for x in (scope, it.remark or "") if x) or "全部"
+        text = f"{it.group}：{it.content}" if it.group and not it.name else \
+            f"{it.name}：{it.content}" if it.name else it.content
+        rows.append([it.number, {"text": text, "align": "left"}, scope, {"field": it.field}])
+    fields.append({"id": "result", "label": "评估结论", "type": "text", "max_length": 8})
+    rows.append([{"text": "评估结论（各项条件均符合为符合）", "colspan": 3}, {"field": "result"}])
+    if t.notes:
+        rows.append([{"paragraphs": [{"runs": ["说明："]}] + [{"runs": [x]} for x in t.notes],
+                      "colspan": 4, "align": "left"}])
+    layout.append({"table": {"columns": [22, 98, 26, 18], "size": 9, "rows": rows}})
+    layout.append({"para": {"runs": ["评估人员（签名）："], "space_before": 14}})
+    quotes = [t.title] + [it.content for it in t.items] + list(t.notes)
+    return fields, layout, quotes
+
+
+def _entered_spec(t: ScoringTable) -> tuple[list, list, list]:
+    """Jilin: the panel's total against the pass mark of 第十条 (its 评估标准 are not
+    published), with the signatures 第九条 asks for."""
+    pm = t.pass_mark
+    fields = [
+        {"id": "institution_name", "label": "申报机构名称", "type": "text", "max_length": 60, "required": True},
+        {"id": "kind", "label": "申报服务类别", "type": "text", "max_length": 20},
+        {"id": "eval_date", "label": "评估日期", "type": "date"},
+        {"id": "panel_total", "label": "评估得分", "type": "text", "max_length": 8},
+        {"id": "result", "label": "评估结论", "type": "text", "max_length": 8}]
+    layout: list[Any] = [
+        {"title": t.title},
+        {"para": {"runs": [t.derived_note], "align": "center", "size": 9}},
+        {"table": {"columns": [60, 104], "size": 10, "rows": [
+            ["申报机构名称", {"field": "institution_name"}],
+            ["申报服务类别", {"field": "kind"}],
+            ["评估日期", {"field": "eval_date"}],
+            [f"{t.items[0].content}（满分{_num(t.total)}分）", {"field": "panel_total"}],
+            [f"合格线：{_num(pm.value)}分以上（含{_num(pm.value)}分）", {"field": "result"}],
+            [{"paragraphs": [{"runs": [f"{pm.citation.article}："]}, {"runs": [pm.citation.quote]},
+                             {"runs": [f"{t.citation.article}："]}, {"runs": [t.citation.quote]},
+                             {"runs": [_JILIN_SIGN]}],
+              "colspan": 2, "align": "left"}]]}},
+        {"para": {"runs": ["专家组成员（签字）："], "space_before": 14}},
+        {"para": {"runs": ["申报机构（盖章）：", "负责人（签字）："], "space_before": 10}}]
+    return fields, layout, [pm.citation.quote, t.citation.quote, _JILIN_SIGN]
+
+
+#: 第九条: who signs the result
+_JILIN_SIGN = "评估结果由专家组成员共同签字确认，申报机构加盖公章签字确认。"
+
+
+def _source(t: ScoringTable, quotes: list | None) -> dict:
+    src = {"seed": JURISDICTION[t.jurisdiction][1], "document": t.citation.document,
+           "article": f"{t.citation.article}；{t.attachment}", "quote": t.citation.quote}
+    if quotes is not None:
+        src["quotes"] = quotes
+    return src
+
+
 def spec_raw(t: ScoringTable) -> dict:
+    if t.purpose in ("checklist", "entered"):
+        fields, layout, quotes = (_checklist_spec if t.purpose == "checklist" else _entered_spec)(t)
+        valid_from, valid_to = VALIDITY[t.jurisdiction]
+        raw = {
+            "id": t.form, "jurisdiction": t.jurisdiction,
+            "jurisdiction_name": JURISDICTION[t.jurisdiction][0],
+            "title": t.title, "attachment": t.attachment, "kind": "evaluation",
+            "categories": _cat(t.kinds), "source": _source(t, quotes),
+            "version": "2024.1" if t.jurisdiction == "tianjin" else "2026.1",
+            "valid_from": valid_from, "valid_to": valid_to,
+            # the conditions are official, the table layout is ours
+            "derived": True, "derived_note": t.derived_note, "fields": fields, "layout": layout,
+        }
+        return raw
     score_label = "得分" if t.purpose != "annual" else "实得分"
     fields: list[dict] = []
     layout: list[Any] = [{"title": t.title}]
@@ -126,12 +221,11 @@ def spec_raw(t: ScoringTable) -> dict:
     layout.append({"para": {"runs": [signer, "（签名）："], "space_before": 14}})
     valid_from, valid_to = VALIDITY[t.jurisdiction]
     return {
-        "id": t.form, "jurisdiction": t.jurisdiction, "jurisdiction_name": "山西省",
+        "id": t.form, "jurisdiction": t.jurisdiction, "jurisdiction_name": JURISDICTION[t.jurisdiction][0],
         "title": t.title, "attachment": t.attachment,
         "kind": {"admission": "evaluation", "annual": "assessment", "survey": "survey"}[t.purpose],
         "categories": _cat(t.kinds),
-        "source": {"seed": "003_db5c35c3860acea5.txt", "document": t.citation.document,
-                   "article": f"{t.citation.article}；{t.attachment}", "quote": t.citation.quote},
+        "source": _source(t, None),
         "version": "2022.1", "valid_from": valid_from, "valid_to": valid_to, "derived": False,
         "fields": fields, "layout": layout,
     }
@@ -147,6 +241,22 @@ def record_from_result(result: dict) -> dict:
 
     t = get_table(result["table"])
     rec: dict[str, Any] = {}
+    if t.purpose in ("checklist", "entered"):
+        if result.get("institution"):
+            rec["institution_name"] = result["institution"][:60]
+        if result.get("date"):
+            rec["eval_date"] = result["date"]
+        if t.purpose == "entered" or len(t.kinds) > 1:
+            rec["kind"] = result["kind_zh"]
+        if t.purpose == "entered":
+            rec["panel_total"] = result["total"]
+            rec["result"] = "通过" if result["passed"] else "未通过"
+            return rec
+        for r in result["items"]:
+            it = t.item(r["id"])
+            rec[it.field] = ("符合" if r["met"] else "不符合") if r["applies"] else "不适用"
+        rec["result"] = "符合" if result["passed"] else "不符合"
+        return rec
     if t.purpose in ("admission", "annual"):
         if result.get("institution"):
             rec["institution_name"] = result["institution"][:60]
@@ -175,12 +285,35 @@ def example_input(t: ScoringTable, style: str = "full", kind: str | None = None)
     kind = kind or t.kinds[0]
     full = style == "full"
     items: dict[str, Any] = {}
+    if t.purpose == "checklist":
+        # every applicable condition met (full) or none (missing); the facts that decide which
+        # apply: a medical institution (the only one that may fit 假牙)
+        facts = {f: True for f, _ in t.facts}
+        for it in t.applicable(kind):
+            if it.fact or not it.applies_given(facts):
+                continue
+            if not it.checks:
+                items[it.id] = {"met": full}
+                continue
+            v = {}
+            for c in it.checks:
+                if c.type == "required":
+                    v[c.id] = full
+                elif c.type == "minimum":
+                    v[c.id] = str(c.required) if full else "0"
+                else:
+                    v[c.id] = list(c.elements) if full else []
+            items[it.id] = v
+        out = {"kind": kind, "items": items}
+        if t.facts:
+            out["facts"] = facts
+        return out
     for it in t.applicable(kind):
         if it.mode == "veto":
             items[it.id] = {"met": True}
         elif it.mode == "panel":
             items[it.id] = {"deductions": [] if full else [{"points": str(it.points), "reason": "未达要求"}]}
-        elif it.mode == "survey":
+        elif it.mode in ("survey", "entered"):
             items[it.id] = {"score": str(it.points) if full else "0"}
         else:
             v: dict[str, Any] = {}

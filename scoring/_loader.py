@@ -20,6 +20,7 @@ from forms.errors import ScoringDataInvalid, UnknownName
 
 from ._model import (
     AWARD_CHECKS,
+    CONDITION_CHECKS,
     DEDUCT_CHECKS,
     MODES,
     PURPOSES,
@@ -37,11 +38,16 @@ DATA_DIR = Path(__file__).parent / "data"
 #: the kinds of institution a table can be for: the three categories and the assistive kinds
 #: of rules/data (Shanxi tells four apart)
 KINDS = ("medical", "rehab", "assistive", "prosthetics_orthotics", "hearing_aid", "optical_aid",
-         "artificial_eye")
+         "artificial_eye", "denture")
 KIND_ZH = {"medical": "医疗机构", "rehab": "康复机构", "assistive": "辅助器具配置机构",
            "prosthetics_orthotics": "假肢矫形器配置机构", "hearing_aid": "助听器配置机构",
-           "optical_aid": "光学助视器配置机构", "artificial_eye": "假眼配置机构"}
-DOCUMENTS = {"shanxi": "晋人社厅发〔2022〕55号"}
+           "optical_aid": "光学助视器配置机构", "artificial_eye": "假眼配置机构",
+           "denture": "假牙配置机构"}
+#: the document a table's citations name (Tianjin's notice has no number: its title stands
+#: for it, as in rules/data/tianjin)
+DOCUMENTS = {"shanxi": "晋人社厅发〔2022〕55号",
+             "tianjin": "市人社局关于进一步规范工伤保险服务机构协议管理有关工作的通知",
+             "jilin": "吉人社联〔2026〕3号"}
 
 
 def _fail(where: str, msg: str) -> ScoringDataInvalid:
@@ -114,17 +120,50 @@ def _bands(where: str, raw: Any, value_key: str, lo: Decimal,
 
 
 _CHECK_KEYS = {"id", "type", "label", "unit", "deduct", "elements", "required", "points", "each",
-               "max", "options", "bands"}
+               "max", "options", "bands", "rule"}
+#: a condition's checks: the deduct primitives without a deduction (met or not)
+_NEEDS_CONDITION = {"required": set(), "minimum": {"min"}, "per_missing": {"elements"}}
 _NEEDS = {"required": {"deduct"}, "per_missing": {"deduct"},
           "per_unit_short": {"deduct", "required"}, "minimum": {"deduct", "min"},
           "each": {"points"}, "per_count": {"each", "max"}, "choice": {"options"},
           "bands": {"bands"}}
 
 
+def _condition_check(where: str, d: Any, rules: dict) -> Check:
+    _keys(where, d, {"id", "type", "label", "unit", "min", "elements", "rule"}, {"id", "type", "label"})
+    where = f"{where}.{d['id']}"
+    ctype = d["type"]
+    if ctype not in CONDITION_CHECKS:
+        raise _fail(where, f"check type {ctype!r} not one of {CONDITION_CHECKS} (mode condition)")
+    rule_id = d.get("rule")
+    minimum = d.get("min")
+    if rule_id is not None:
+        rule = rules.get(rule_id)
+        if ctype != "minimum" or rule is None or rule.condition.op != "ge":
+            raise _fail(where, f"rule {rule_id!r}: only a minimum check reads a 'ge' rule's threshold")
+        if minimum is not None and _dec(where, minimum) != _dec(where, rule.condition.value):
+            raise _fail(where, f"min {minimum} contradicts rule {rule_id} ({rule.condition.value})")
+        minimum = rule.condition.value
+    needs = _NEEDS_CONDITION[ctype] - ({"min"} if rule_id else set())
+    missing = needs - set(d)
+    if missing:
+        raise _fail(where, f"a {ctype} condition check needs {sorted(missing)}")
+    if ctype != "minimum" and "min" in d or ctype != "per_missing" and "elements" in d:
+        raise _fail(where, f"keys do not go with {ctype}")
+    elements = tuple(str(e) for e in d.get("elements") or ())
+    if len(set(elements)) != len(elements):
+        raise _fail(where, "an element is listed twice")
+    return Check(id=str(d["id"]), type=ctype, label=str(d["label"]), unit=d.get("unit"),
+                 elements=elements, required=None if minimum is None else _dec(where, minimum),
+                 rule=rule_id)
+
+
 def _check(where: str, d: Any, mode: str) -> Check:
     _keys(where, d, _CHECK_KEYS | {"min"}, {"id", "type", "label"})
     where = f"{where}.{d['id']}"
     ctype = d["type"]
+    if "rule" in d:
+        raise _fail(where, "only a condition's minimum check reads a rule")
     allowed = DEDUCT_CHECKS if mode == "deduct" else AWARD_CHECKS
     if ctype not in allowed:
         raise _fail(where, f"check type {ctype!r} not one of {allowed} (mode {mode})")
@@ -157,10 +196,11 @@ def _check(where: str, d: Any, mode: str) -> Check:
 
 
 _ITEM_KEYS = {"id", "number", "group", "name", "content", "standard", "points", "mode", "checks",
-              "applies_to", "remark", "rules", "survey", "field"}
+              "applies_to", "remark", "rules", "survey", "field", "when", "fact"}
 
 
-def _item(where: str, d: Any, kinds: tuple[str, ...], rule_ids: set[str]) -> Item:
+def _item(where: str, d: Any, kinds: tuple[str, ...], rules: dict, facts: tuple = ()) -> Item:
+    rule_ids = set(rules)
     _keys(where, d, _ITEM_KEYS, {"id", "number", "content", "mode"})
     iid = str(d["id"])
     where = f"{where}.{iid}"
@@ -168,12 +208,24 @@ def _item(where: str, d: Any, kinds: tuple[str, ...], rule_ids: set[str]) -> Ite
     if mode not in MODES:
         raise _fail(where, f"mode {mode!r} not one of {MODES}")
     points = None if d.get("points") is None else _dec(where, d["points"])
-    if (mode == "veto") != (points is None):
-        raise _fail(where, "a veto item has no points, every other item has them")
-    checks = tuple(_check(f"{where}.checks[{i}]", c, mode) for i, c in enumerate(d.get("checks") or ()))
+    if (mode in ("veto", "condition")) != (points is None):
+        raise _fail(where, "a veto or condition item has no points, every other item has them")
+    if mode == "condition":
+        checks = tuple(_condition_check(f"{where}.checks[{i}]", c, rules)
+                       for i, c in enumerate(d.get("checks") or ()))
+    else:
+        checks = tuple(_check(f"{where}.checks[{i}]", c, mode) for i, c in enumerate(d.get("checks") or ()))
+    fact_ids = {f for f, _ in facts}
+    when = d.get("when") or {}
+    if mode != "condition" and (when or d.get("fact")):
+        raise _fail(where, "when and fact go with condition items only")
+    if not isinstance(when, dict) or set(when) - fact_ids or not all(isinstance(v, bool) for v in when.values()):
+        raise _fail(where, f"when: a mapping of the table's facts {sorted(fact_ids)} to true/false")
+    if d.get("fact") is not None and (d["fact"] not in fact_ids or checks):
+        raise _fail(where, f"fact {d['fact']!r}: one of the table's facts, and then no checks")
     if mode in ("deduct", "award") and not checks:
         raise _fail(where, f"a {mode} item needs checks")
-    if mode in ("veto", "panel", "survey") and checks:
+    if mode in ("veto", "panel", "survey", "entered") and checks:
         raise _fail(where, f"a {mode} item has no checks")
     if len({c.id for c in checks}) != len(checks):
         raise _fail(where, "duplicate check ids")
@@ -189,7 +241,8 @@ def _item(where: str, d: Any, kinds: tuple[str, ...], rule_ids: set[str]) -> Ite
     unknown_rules = set(d.get("rules") or ()) - rule_ids
     if unknown_rules:
         raise _fail(where, f"unknown rules {sorted(unknown_rules)}")
-    field = d.get("field") or "score_" + iid.replace(".", "_")
+    # a condition's cell says 符合/不符合, not a score
+    field = d.get("field") or ("met_" if mode == "condition" else "score_") + iid.replace(".", "_")
     if not field.isascii() or not field.replace("_", "").isalnum():
         raise _fail(where, f"field {field!r}: give an ASCII field id")
     return Item(
@@ -197,6 +250,7 @@ def _item(where: str, d: Any, kinds: tuple[str, ...], rule_ids: set[str]) -> Ite
         content=str(d["content"]), standard=d.get("standard"), points=points, mode=mode,
         checks=checks, applies_to=applies_to, remark=d.get("remark"),
         rules=tuple(d.get("rules") or ()), survey=d.get("survey"), field=field,
+        when=tuple((str(k), v) for k, v in when.items()), fact=d.get("fact"),
     )
 
 
@@ -208,12 +262,15 @@ def _rule_index(jurisdiction: str) -> dict:
 
 _TABLE_KEYS = {"id", "jurisdiction", "title", "subtitle", "attachment", "purpose", "form", "kinds",
                "total", "pass_mark", "citation", "items", "total_row", "refund", "one_vote_veto",
-               "notes", "remark_item"}
+               "notes", "remark_item", "facts", "derived_note"}
 
 
 def parse_table(raw: Any, where: str = "table") -> ScoringTable:
+    checklist = isinstance(raw, dict) and raw.get("purpose") == "checklist"
+    # a checklist has no points, hence no total and no total row
     _keys(where, raw, _TABLE_KEYS, {"id", "jurisdiction", "title", "attachment", "purpose", "form",
-                                    "kinds", "total", "citation", "items", "total_row"})
+                                    "kinds", "citation", "items"}
+          | (set() if checklist else {"total", "total_row"}))
     tid = raw["id"]
     where = str(tid)
     jur = raw["jurisdiction"]
@@ -225,11 +282,23 @@ def parse_table(raw: Any, where: str = "table") -> ScoringTable:
     if not kinds or set(kinds) - set(KINDS):
         raise _fail(where, f"kinds {kinds}")
     rules = _rule_index(jur)
-    items = tuple(_item(f"{where}.items[{i}]", d, kinds, set(rules))
+    facts_raw = raw.get("facts") or {}
+    if not isinstance(facts_raw, dict) or (facts_raw and not checklist):
+        raise _fail(where, "facts: a mapping of fact id to its label, on checklists only")
+    facts = tuple((str(k), str(v)) for k, v in facts_raw.items())
+    items = tuple(_item(f"{where}.items[{i}]", d, kinds, rules, facts)
                   for i, d in enumerate(raw["items"]))
     if len({i.id for i in items}) != len(items) or len({i.field for i in items}) != len(items):
         raise _fail(where, "duplicate item ids or fields")
-    total = _dec(where, raw["total"])
+    if checklist != all(i.mode == "condition" for i in items) or \
+            (not checklist and any(i.mode == "condition" for i in items)):
+        raise _fail(where, "a checklist has condition items only, and only a checklist has them")
+    if checklist and "total" in raw:
+        raise _fail(where, "a checklist has no points and no total")
+    for kind in kinds:
+        if checklist and not any(i.applies(kind) for i in items):
+            raise _fail(where, f"no condition applies to {kind}")
+    total = Decimal(0) if checklist else _dec(where, raw["total"])
     for kind in kinds:
         s = sum((i.points for i in items if i.points is not None and i.applies(kind)), Decimal(0))
         if s != total:
@@ -248,7 +317,7 @@ def parse_table(raw: Any, where: str = "table") -> ScoringTable:
                   {"text", "conditions"})
         conds = tuple((str(c["id"]), str(c["label"])) for c in o["conditions"])
         ovv = OneVoteVeto(text=o["text"], conditions=conds)
-    tr = _keys(f"{where}.total_row", raw["total_row"], {"number", "label"}, {"label"})
+    tr = _keys(f"{where}.total_row", raw.get("total_row") or {"label": ""}, {"number", "label"}, {"label"})
     return ScoringTable(
         id=tid, jurisdiction=jur, title=raw["title"], subtitle=raw.get("subtitle"),
         attachment=raw["attachment"], purpose=raw["purpose"], form=raw["form"], kinds=kinds,
@@ -256,6 +325,7 @@ def parse_table(raw: Any, where: str = "table") -> ScoringTable:
         items=items, total_row_number=tr.get("number"), total_row_label=tr["label"],
         pass_mark=pass_mark, refund=raw.get("refund"), one_vote_veto=ovv,
         notes=tuple(raw.get("notes") or ()), remark_item=raw.get("remark_item"),
+        facts=facts, derived_note=raw.get("derived_note"),
     )
 
 

@@ -11,7 +11,16 @@ Modes:
   (扣完为止: an item never goes below zero and never borrows from another item);
 * ``award`` — add each check's points, never above the item's points;
 * ``panel`` — the table gives no rule: the assessors' own deductions, each with its reason;
-* ``survey`` — the score of another table (the 调查表): entered, or the mean of surveys.
+* ``survey`` — the score of another table (the 调查表): entered, or the mean of surveys;
+* ``entered`` — the panel's own score, entered as a number (Jilin: its 评估标准 are not
+  published, only the pass mark of 第十条 is, so the panel's total is the one input);
+* ``condition`` — a condition of a checklist (Tianjin 评估标准: conditions, not points): met
+  or not, read from its checks (every check must hold) or, with no checks, from ``met``.
+
+Checklist tables (purpose ``checklist``) have only condition items and no points: they pass
+when every applicable condition is met.  A condition reuses the deduct checks' primitives
+without a deduction: ``required`` (yes/no), ``minimum`` (a count, area or share at or above
+the threshold; 以上/不少于 include it) and ``per_missing`` (every named element present).
 
 Check types: ``required`` (yes/no, deduct when not met), ``per_missing`` (deduct per missing
 element or per counted defect), ``per_unit_short`` (deduct per unit below a required count),
@@ -25,10 +34,12 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-MODES = ("veto", "deduct", "award", "panel", "survey")
+MODES = ("veto", "deduct", "award", "panel", "survey", "entered", "condition")
 DEDUCT_CHECKS = ("required", "per_missing", "per_unit_short", "minimum")
 AWARD_CHECKS = ("each", "per_count", "choice", "bands")
-PURPOSES = ("admission", "annual", "survey")
+CONDITION_CHECKS = ("required", "minimum", "per_missing")
+#: checklist: conditions met or not (Tianjin); entered: the panel's total only (Jilin)
+PURPOSES = ("admission", "annual", "survey", "checklist", "entered")
 
 
 @dataclass(frozen=True)
@@ -92,6 +103,9 @@ class Check:
     #: choice: option -> points, in printed order
     options: tuple[tuple[str, Decimal], ...] = ()
     bands: tuple[Band, ...] = ()
+    #: condition minimum: the rule (rules/data) whose threshold this is, read from it so the
+    #: number lives in one place
+    rule: str | None = None
 
     @property
     def max_award(self) -> Decimal:
@@ -141,6 +155,15 @@ class Item:
     survey: str | None = None
     #: the form field that shows this item's score
     field: str = ""
+    #: condition items: the table facts that must hold for the condition to apply, e.g.
+    #: (("medical_institution", True),) for 附件3 一's 其中，医疗机构须为…
+    when: tuple[tuple[str, bool], ...] = ()
+    #: condition items read from a table fact rather than from their own input
+    #: (假牙仅医疗机构可以配置: the fact medical_institution)
+    fact: str | None = None
+
+    def applies_given(self, facts: dict) -> bool:
+        return all(facts.get(k) is v for k, v in self.when)
 
     def applies(self, kind: str) -> bool:
         return not self.applies_to or kind in self.applies_to
@@ -215,6 +238,10 @@ class ScoringTable:
     notes: tuple[str, ...] = ()
     remark_item: str | None = None
     extra: dict = field(default_factory=dict)
+    #: checklist tables: yes/no facts about the institution that decide which conditions apply
+    facts: tuple[tuple[str, str], ...] = ()
+    #: printed on the page and returned with every result when the layout is ours
+    derived_note: str | None = None
 
     def item(self, item_id: str) -> Item | None:
         return next((i for i in self.items if i.id == item_id), None)

@@ -196,6 +196,19 @@ def _score_item(table: ScoringTable, item: Item, raw: Any, where: str, probs: _P
         elif "deductions" not in raw:
             probs.add(where, "missing_input", f"第{item.id}项缺少 deductions（无扣分时写 []）",
                       f"item {item.id}: deductions missing (an empty list for none)")
+    elif item.mode == "entered":
+        # the panel's own score (Jilin: the 评估标准 are not published, only the total is)
+        if set(given) != {"score"}:
+            probs.add(where, "missing_input", f"第{item.id}项只填 score（专家组评估得分）",
+                      f"item {item.id}: give only score")
+        else:
+            s = _number(given["score"], f"{where}.score", f"第{item.id}项得分", probs)
+            if s is not None and s > item.points:
+                probs.add(f"{where}.score", "score_too_large",
+                          f"第{item.id}项得分{fmt(s)}超过满分{fmt(item.points)}分",
+                          f"item {item.id}: {fmt(s)} exceeds the maximum of {fmt(item.points)}")
+            elif s is not None:
+                awards.append((s, "专家组评估得分（录入）"))
     elif item.mode == "survey":
         score = _survey(table, item, given, where, probs)
         if score is not None:
@@ -264,6 +277,10 @@ def _survey(table: ScoringTable, item: Item, given: dict, where: str, probs: _Pr
 def score(table_id: str, data: Any, kind: str | None = None) -> dict:
     """Score ``data`` on table ``table_id``; raises ``ScoreInputInvalid`` naming each item."""
     table = get_table(table_id)
+    if table.purpose == "checklist":
+        from ._checklist import score_checklist
+
+        return score_checklist(table, data, kind)
     probs = _Problems()
     if not isinstance(data, dict):
         raise ScoreInputInvalid("评分", "a scoring", [FieldProblem(
@@ -371,6 +388,9 @@ def score(table_id: str, data: Any, kind: str | None = None) -> dict:
         b = ref.bracket(total)
         out["refund"] = {"share": fmt(b.value), "label": b.label, "bracket": b.describe("分"),
                          "citation": ref.citation.to_dict()}
+    if table.derived_note:
+        out["derived"] = True
+        out["derived_note"] = table.derived_note
     if table.remark_item and isinstance(data.get("remark"), str):
         out["remark"] = data["remark"]
     if isinstance(data.get("header"), dict):

@@ -109,6 +109,7 @@ VALIDITY = {
     "shanxi": (dt.date(2022, 8, 8), dt.date(2024, 8, 7)),
     "hunan": (dt.date(2022, 6, 1), dt.date(2024, 5, 31)),
     "jilin": (dt.date(2026, 1, 30), None),
+    "tianjin": (dt.date(2024, 7, 1), dt.date(2029, 6, 30)),
 }
 
 
@@ -233,7 +234,8 @@ def test_the_source_quote_is_in_the_seed(form_id):
     spec = get_form(form_id)
     assert spec.source.quote, f"{form_id} quotes no passage for its source"
     assert norm(spec.source.quote) in corrected_seed(spec.source.seed)
-    assert spec.source.document in raw_seed(spec.source.seed)
+    # a document's title may be broken across lines in the transcription
+    assert norm(spec.source.document) in norm(raw_seed(spec.source.seed))
 
 
 @pytest.mark.parametrize("form_id", DERIVED)
