@@ -67,10 +67,13 @@ def _checklist_spec(t: ScoringTable) -> tuple[list, list, list]:
         rows.append([it.number, {"text": text, "align": "left"}, scope, {"field": it.field}])
     fields.append({"id": "result", "label": "评估结论", "type": "text", "max_length": 8})
     rows.append([{"text": "评估结论（各项条件均符合为符合）", "colspan": 3}, {"field": "result"}])
-    if t.notes:
-        rows.append([{"paragraphs": [{"runs": ["说明："]}] + [{"runs": [x]} for x in t.notes],
-                      "colspan": 4, "align": "left"}])
     layout.append({"table": {"columns": [22, 98, 26, 18], "size": 9, "rows": rows}})
+    # the notes below the table, as paragraphs: a last table row of notes alone on a page
+    # is not seen as a table in a Word/LibreOffice export, and its text would then run
+    # into the value before it (the evaluation date) when the export is read back
+    if t.notes:
+        layout.append({"para": {"runs": ["说明："], "size": 9, "space_before": 4}})
+        layout.extend({"para": {"runs": [x], "size": 9}} for x in t.notes)
     layout.append({"para": {"runs": ["评估人员（签名）："], "space_before": 14}})
     quotes = [t.title] + [it.content for it in t.items] + list(t.notes)
     return fields, layout, quotes
