@@ -36,6 +36,7 @@ from ._model import (
     Table,
     Text,
 )
+from ._strict import check_keys
 
 SPEC_DIR = Path(__file__).parent / "specs"
 _ID = re.compile(r"^[a-z][a-z0-9_]*$")
@@ -52,15 +53,7 @@ def _fail(where: str, msg: str) -> SpecError:
 
 
 def _keys(where: str, d: Any, allowed: set[str], required: set[str] = frozenset()) -> dict:
-    if not isinstance(d, dict):
-        raise _fail(where, f"expected a mapping, got {type(d).__name__}")
-    unknown = set(d) - allowed
-    if unknown:
-        raise _fail(where, f"unknown keys {sorted(unknown)}")
-    missing = set(required) - set(d)
-    if missing:
-        raise _fail(where, f"missing keys {sorted(missing)}")
-    return d
+    return check_keys(where, d, allowed, required, _fail)
 
 
 def _date(where: str, v: Any) -> dt.date | None:

@@ -33,6 +33,7 @@ from ._model import (
     Refund,
     ScoringTable,
 )
+from forms._strict import check_keys
 
 DATA_DIR = Path(__file__).parent / "data"
 #: the kinds of institution a table can be for: the three categories and the assistive kinds
@@ -56,15 +57,7 @@ def _fail(where: str, msg: str) -> ScoringDataInvalid:
 
 
 def _keys(where: str, d: Any, allowed: set[str], required: set[str] = frozenset()) -> dict:
-    if not isinstance(d, dict):
-        raise _fail(where, f"expected a mapping, got {type(d).__name__}")
-    unknown = set(d) - allowed
-    if unknown:
-        raise _fail(where, f"unknown keys {sorted(unknown)}")
-    missing = set(required) - set(d)
-    if missing:
-        raise _fail(where, f"missing keys {sorted(missing)}")
-    return d
+    return check_keys(where, d, allowed, required, _fail)
 
 
 def _dec(where: str, v: Any) -> Decimal:
