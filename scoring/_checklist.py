@@ -19,7 +19,6 @@ conditions is the slip this package exists to prevent); a condition that does no
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Any
 
 from forms.errors import FieldProblem, ScoreInputInvalid
@@ -147,23 +146,9 @@ def score_checklist(table: ScoringTable, data: Any, kind: str | None = None) -> 
             "", "not_an_object", "输入应为 JSON 对象", "the input must be a JSON object")])
     for k in sorted(set(data) - {"kind", "institution", "date", "items", "facts"}):
         probs.add(k, "unknown_key", f"不认识的键：{k}", f"unknown key: {k}")
-    kind = kind or data.get("kind") or (table.kinds[0] if len(table.kinds) == 1 else None)
-    if kind is None:
-        probs.add("kind", "missing_kind", f"该标准适用于多类机构，请指明 kind（{'、'.join(table.kinds)}）",
-                  f"give kind ({', '.join(table.kinds)})")
-    elif kind not in table.kinds:
-        probs.add("kind", "unknown_kind", f"该标准不适用于 {kind}（可选：{'、'.join(table.kinds)}）",
-                  f"kind {kind!r} is not one of {list(table.kinds)}")
-        kind = None
-    date = data.get("date")
-    if date is not None:
-        try:
-            date = dt.date.fromisoformat(str(date)).isoformat()
-        except ValueError:
-            probs.add("date", "not_a_date", f"日期应为 YYYY-MM-DD：{date!r}", f"not a date: {date!r}")
-    inst = data.get("institution")
-    if inst is not None and not isinstance(inst, str):
-        probs.add("institution", "not_text", "机构名称应为文字", "institution must be text")
+    from ._score import read_header
+
+    kind, date, inst = read_header(table, data, kind, probs, "该标准")
     facts: dict[str, bool] = {}
     raw_facts = data.get("facts") if table.facts else data.get("facts", {})
     if table.facts:

@@ -274,6 +274,32 @@ def _survey(table: ScoringTable, item: Item, given: dict, where: str, probs: _Pr
     return None
 
 
+def read_header(table: ScoringTable, data: dict, kind: str | None, probs: _Problems,
+                noun_zh: str) -> tuple[str | None, str | None, Any]:
+    """The kind of institution, the date and the institution of a scoring input, shared
+    by point tables and checklists (``noun_zh``: 该表 or 该标准, as the messages say)."""
+    kind = kind or data.get("kind") or (table.kinds[0] if len(table.kinds) == 1 else None)
+    if kind is None:
+        probs.add("kind", "missing_kind",
+                  f"{noun_zh}适用于多类机构，请指明 kind（{'、'.join(table.kinds)}）",
+                  f"this table is for several kinds: give kind ({', '.join(table.kinds)})")
+    elif kind not in table.kinds:
+        probs.add("kind", "unknown_kind",
+                  f"{noun_zh}不适用于 {kind}（可选：{'、'.join(table.kinds)}）",
+                  f"kind {kind!r} is not one of {list(table.kinds)}")
+        kind = None
+    date = data.get("date")
+    if date is not None:
+        try:
+            date = dt.date.fromisoformat(str(date)).isoformat()
+        except ValueError:
+            probs.add("date", "not_a_date", f"日期应为 YYYY-MM-DD：{date!r}", f"not a date: {date!r}")
+    inst = data.get("institution")
+    if inst is not None and not isinstance(inst, str):
+        probs.add("institution", "not_text", "机构名称应为文字", "institution must be text")
+    return kind, date, inst
+
+
 def score(table_id: str, data: Any, kind: str | None = None) -> dict:
     """Score ``data`` on table ``table_id``; raises ``ScoreInputInvalid`` naming each item."""
     table = get_table(table_id)
@@ -288,23 +314,7 @@ def score(table_id: str, data: Any, kind: str | None = None) -> dict:
     allowed = {"kind", "institution", "date", "items", "one_vote_veto", "header", "remark"}
     for k in sorted(set(data) - allowed):
         probs.add(k, "unknown_key", f"不认识的键：{k}", f"unknown key: {k}")
-    kind = kind or data.get("kind") or (table.kinds[0] if len(table.kinds) == 1 else None)
-    if kind is None:
-        probs.add("kind", "missing_kind", f"该表适用于多类机构，请指明 kind（{'、'.join(table.kinds)}）",
-                  f"this table is for several kinds: give kind ({', '.join(table.kinds)})")
-    elif kind not in table.kinds:
-        probs.add("kind", "unknown_kind", f"该表不适用于 {kind}（可选：{'、'.join(table.kinds)}）",
-                  f"kind {kind!r} is not one of {list(table.kinds)}")
-        kind = None
-    date = data.get("date")
-    if date is not None:
-        try:
-            date = dt.date.fromisoformat(str(date)).isoformat()
-        except ValueError:
-            probs.add("date", "not_a_date", f"日期应为 YYYY-MM-DD：{date!r}", f"not a date: {date!r}")
-    inst = data.get("institution")
-    if inst is not None and not isinstance(inst, str):
-        probs.add("institution", "not_text", "机构名称应为文字", "institution must be text")
+    kind, date, inst = read_header(table, data, kind, probs, "该表")
     raw_items = data.get("items")
     if not isinstance(raw_items, dict):
         probs.add("items", "missing_items", "缺少 items（按项目序号给出各项数据）",
