@@ -29,7 +29,8 @@ from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
 from docx.shared import Mm, Pt
 
-from generator.docx._build import _add_run, _Builder, _jinja_str, _set_fonts, normalize_zip
+from generator.docx._build import (_add_run, _Builder, _jinja_str, _set_fonts, normalize_zip,
+                                   set_doc_defaults)
 from generator.docx._render import _ENV, _Template, inert
 from generator.pdf._document import (
     BODY_SIZE,
@@ -80,23 +81,8 @@ class _AgreementBuilder(_Builder):
         sec.header_distance = Mm(15)
         # GB/T 9704 §7.5: the page number's line sits 7 mm below the 版心
         sec.footer_distance = Mm(MARGINS_MM[1] - 7 - FOLIO_SIZE * 25.4 / 72)
-        styles = doc.styles.element
-        defaults = styles.find(qn("w:docDefaults"))
-        rpr = defaults.find(qn("w:rPrDefault")).find(qn("w:rPr"))
-        old = rpr.find(qn("w:rFonts"))
-        if old is not None:
-            rpr.remove(old)
-        _set_fonts(rpr, BODY_SIZE)
-        lang = rpr.find(qn("w:lang"))
-        lang.set(qn("w:val"), "en-US")
-        lang.set(qn("w:eastAsia"), "zh-CN")
-        ppr = defaults.find(qn("w:pPrDefault")).find(qn("w:pPr"))
-        spacing = ppr.find(qn("w:spacing"))
-        for k, v in (("w:after", "0"), ("w:line", str(LINE_TWIPS)), ("w:lineRule", "exact")):
-            spacing.set(qn(k), v)
-        normal = doc.styles["Normal"]
-        _set_fonts(normal.element.get_or_add_rPr(), BODY_SIZE)
-        normal.paragraph_format.space_after = Pt(0)
+        # GB/T 9704: exact line pitch, so a page holds its 28 lines
+        set_doc_defaults(doc, BODY_SIZE, str(LINE_TWIPS), "exact")
         self._prune_styles()
         self._font_table()
         self._drop_parts()

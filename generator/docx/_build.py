@@ -205,6 +205,30 @@ def _check_tag(expr: str) -> str:
 
 # ---------------------------------------------------------------- runs and paragraphs
 
+def set_doc_defaults(doc, body_size: float, line: str, line_rule: str) -> None:
+    """Document-wide defaults: Song with the eastAsia attribute at ``body_size``, zh-CN,
+    no space after paragraphs, the given line spacing (w:line, w:lineRule); the same
+    fonts on the Normal style."""
+    styles = doc.styles.element
+    # theme font attributes take precedence over named fonts: replace them
+    defaults = styles.find(qn("w:docDefaults"))
+    rpr = defaults.find(qn("w:rPrDefault")).find(qn("w:rPr"))
+    old = rpr.find(qn("w:rFonts"))
+    if old is not None:
+        rpr.remove(old)
+    _set_fonts(rpr, body_size)
+    lang = rpr.find(qn("w:lang"))
+    lang.set(qn("w:val"), "en-US")
+    lang.set(qn("w:eastAsia"), "zh-CN")
+    ppr = defaults.find(qn("w:pPrDefault")).find(qn("w:pPr"))
+    spacing = ppr.find(qn("w:spacing"))
+    for k, v in (("w:after", "0"), ("w:line", line), ("w:lineRule", line_rule)):
+        spacing.set(qn(k), v)
+    normal = doc.styles["Normal"]
+    _set_fonts(normal.element.get_or_add_rPr(), body_size)
+    normal.paragraph_format.space_after = Pt(0)
+
+
 def _set_fonts(rpr, size: float | None = None, bold: bool = False, underline: bool = False):
     """Fonts on a w:rPr: the eastAsia attribute on every run (DESIGN §3)."""
     fonts = rpr.find(qn("w:rFonts"))
@@ -283,26 +307,8 @@ class _Builder:
         sec.left_margin, sec.right_margin = Mm(MARGINS_MM[2]), Mm(MARGINS_MM[3])
         sec.header_distance = sec.footer_distance = Mm(15)
 
-        styles = doc.styles.element
-        # theme font attributes take precedence over named fonts: replace them
-        defaults = styles.find(qn("w:docDefaults"))
-        rpr = defaults.find(qn("w:rPrDefault")).find(qn("w:rPr"))
-        old = rpr.find(qn("w:rFonts"))
-        if old is not None:
-            rpr.remove(old)
-        _set_fonts(rpr, BODY_SIZE)
-        lang = rpr.find(qn("w:lang"))
-        lang.set(qn("w:val"), "en-US")
-        lang.set(qn("w:eastAsia"), "zh-CN")
-        ppr = defaults.find(qn("w:pPrDefault")).find(qn("w:pPr"))
-        spacing = ppr.find(qn("w:spacing"))
-        for k, v in (("w:after", "0"), ("w:line", "240"), ("w:lineRule", "auto")):
-            spacing.set(qn(k), v)
-
-        normal = doc.styles["Normal"]
-        _set_fonts(normal.element.get_or_add_rPr(), BODY_SIZE)
-        normal.paragraph_format.space_after = Pt(0)
-        normal.paragraph_format.line_spacing = 1.0
+        set_doc_defaults(doc, BODY_SIZE, "240", "auto")
+        doc.styles["Normal"].paragraph_format.line_spacing = 1.0
 
         self._prune_styles()
         self._font_table()
