@@ -17,9 +17,8 @@ from pathlib import Path
 
 from forms.errors import InputInvalid
 
-from .cli import USAGE_ERROR, AtomicOutput, _read_data
-
-FORMATS = ("pdf", "docx")
+from .cli import USAGE_ERROR, AtomicOutput, _format_for, _read_data
+from .schemas import FORMATS
 
 
 def register_commands(sub, parser_class) -> dict:
@@ -59,22 +58,11 @@ def register_commands(sub, parser_class) -> dict:
     return {"agreement": cmd_agreement, "agreements": cmd_agreements}
 
 
-def _format(args: argparse.Namespace) -> str:
-    if args.format:
-        return args.format
-    suffix = Path(args.output).suffix.lower().lstrip(".")
-    if suffix in FORMATS:
-        return suffix
-    raise InputInvalid(
-        "请用 --format 指定格式（pdf 或 docx），或使用扩展名为 .pdf/.docx 的输出文件",
-        "give --format pdf|docx, or an output file ending in .pdf or .docx")
-
-
 def cmd_agreement(args: argparse.Namespace) -> int:
     from generator.agreement import get_agreement, render_typed, validate_parties
 
     text = get_agreement(args.jurisdiction, args.category)
-    fmt = _format(args)
+    fmt = _format_for(args)
     data = _read_data(args.data)
     typed = None if data is None else validate_parties(text, data)
     out = AtomicOutput(Path(args.output))  # unwritable: fails here, before rendering
