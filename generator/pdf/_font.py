@@ -662,7 +662,7 @@ class PreparedFont:
         entry = self._compact_entry
         cache = self._compact_cache
         rows = [cache.get(g) or entry(g) for g in order]
-        lengths, sums, hmtx_rows, hsums, outlines, blocks = zip(*rows)
+        lengths, sums, hmtx_rows, hsums, outlines, blocks, _tails, _ws = zip(*rows)
         loca = array("I", [0])
         loca.extend(accumulate(lengths))
         cur = loca[-1]
@@ -714,8 +714,11 @@ class PreparedFont:
         hmtx entry, that entry's checksum share, outline, deflate blocks (memoised)."""
         piece, cs = self._glyph(g)
         a, b = self.advances[g], self.lsbs[g]
+        cps = self.codepoints
+        # the end of its ToUnicode line ("<cid" + this) and its /W entry, made once
+        tail = f"> <{HEX4[cps[g - 1]]}>\n" if 0 < g <= len(cps) else ""
         row = (len(piece), cs, struct.pack(">Hh", a, b), (a << 16) | (b & 0xFFFF), piece,
-               self._glyph_z(g))
+               self._glyph_z(g), tail, str(self.widths[g]))
         self._compact_cache[g] = row
         return row
 
@@ -778,6 +781,225 @@ class PreparedFont:
             out.append("endbfrange\n")
         out.append(_CMAP_TAIL)
         return "".join(out).encode("ascii")
+
+
+# ------------------------------------------------------------------ extensible subsets
+
+_ADLER_BASE = 65521
+
+
+def adler32_combine(a1: int, a2: int, len2: int) -> int:
+    """The Adler-32 of ``A + B`` from ``adler32(A)``, ``adler32(B)`` and ``len(B)``
+    (zlib's ``adler32_combine``, which Python's zlib does not expose)."""
+    base = _ADLER_BASE
+    rem = len2 % base
+    s1 = a1 & 0xFFFF
+    s2 = (rem * s1) % base
+    s1 += (a2 & 0xFFFF) + base - 1
+    s2 += (a1 >> 16) + (a2 >> 16) + base - rem
+    s1 %= base
+    s2 %= base
+    return s1 | (s2 << 16)
+
+
+def _stored(data: bytes) -> bytes:
+    """``data`` as stored (uncompressed, not final) deflate blocks: a few bytes made per
+    document cost less to store than to start a compressor for."""
+    out = []
+    for i in range(0, len(data), 0xFFFF):
+        chunk = data[i:i + 0xFFFF]
+        out.append(struct.pack("<BHH", 0, len(chunk), len(chunk) ^ 0xFFFF))
+        out.append(chunk)
+    return b"".join(out)
+
+
+def _deflated(data: bytes) -> bytes:
+    """``data`` as raw deflate blocks ending byte-aligned and not final (a sync flush),
+    so it can sit anywhere in a deflate stream of blocks made apart."""
+    c = zlib.compressobj(9, zlib.DEFLATED, -15)
+    return c.compress(data) + c.flush(zlib.Z_SYNC_FLUSH)
+
+
+#: an empty final block (fixed Huffman, end of block only): ends a stream of blocks
+_FINAL_BLOCK = b"\x03\x00"
+_ZLIB_HEADER = b"\x78\x9c"
+_FONT_TAGS = ("glyf", "head", "hhea", "hmtx", "loca", "maxp")  # the directory's order
+
+
+@dataclass(frozen=True)
+class SubsetStreams:
+    """A subset ready to embed: the font program Flate-compressed and its length, the
+    /W array, the ToUnicode CMap Flate-compressed, and the glyph ids the subset holds
+    (renumbered: the i-th holds ``gids[i]`` of the prepared font; 0 is .notdef)."""
+
+    tag: str
+    #: the compressed program in parts, to be written one after another
+    file_z: tuple[bytes, ...]
+    file_len: int
+    widths: str
+    to_unicode_z: bytes
+    gids: tuple[int, ...]
+
+    @property
+    def name(self) -> str:
+        return f"{self.tag}+{SONG_NAME}"
+
+
+class ExtensibleSubset:
+    """A renumbered subset of a fixed set of glyphs (the text a form or an agreement
+    always prints), compressed once, that each document extends with the glyphs its
+    values need beyond it.
+
+    A document then embeds one font: the fixed glyphs keep their numbers (so the
+    cached page streams stay valid), the extra glyphs are numbered after them.
+    Extending costs about a microsecond per extra glyph: the fixed tables are kept
+    as deflate blocks compressed once, each extra glyph's outline as its own block
+    (``PreparedFont._glyph_z``), and the few bytes that differ per document (the
+    table directory, ``hhea``, ``maxp``, the new ``loca`` and ``hmtx`` entries, the
+    new ToUnicode lines) are stored uncompressed; one Adler-32 is combined from
+    the parts'.  The table data follow the directory in the order
+    head hhea maxp glyf loca hmtx, so each table's fixed part comes before its new
+    part.
+    """
+
+    def __init__(self, font: "PreparedFont", gids) -> None:
+        self.font = font
+        order = [0] + sorted({g for g in gids if g})
+        self.gids: tuple[int, ...] = tuple(order)
+        #: prepared-font glyph id -> number in this subset
+        self.number: dict[int, int] = {g: i for i, g in enumerate(order)}
+        rows = [font._compact_cache.get(g) or font._compact_entry(g) for g in order]
+        lengths, sums, hmtx_rows, hsums, outlines, _blocks, tails, wstrs = zip(*rows)
+        glyf = b"".join(outlines)
+        loca = array("I", [0])
+        loca.extend(accumulate(lengths))  # starts of glyphs 0..m-1, then where extras start
+        if sys.byteorder == "little":
+            loca.byteswap()
+        loca_b = loca.tobytes()
+        hmtx = b"".join(hmtx_rows)
+        m = 0xFFFFFFFF
+        self._glyf = (_deflated(glyf), zlib.adler32(glyf), len(glyf), sum(sums) & m)
+        self._loca = (_deflated(loca_b), zlib.adler32(loca_b), len(loca_b), _checksum(loca_b))
+        self._hmtx = (_deflated(hmtx), zlib.adler32(hmtx), len(hmtx), sum(hsums) & m)
+        t = font.tables
+        head = bytearray(t["head"])
+        struct.pack_into(">h", head, 50, 1)  # long loca offsets
+        struct.pack_into(">I", head, 8, 0)
+        self._head = bytes(head)
+        self._head_sum = _checksum(self._head)
+        self._hhea = t["hhea"]
+        self._maxp = t["maxp"]
+        self._widths = " ".join(wstrs[1:])
+        lines = ["<" + HEX4[i] + tail for i, tail in enumerate(tails) if tail]
+        cmap = _CMAP_HEAD + _bfchar(lines)
+        cmap_b = cmap.encode("ascii")
+        self._cmap = (_deflated(cmap_b), zlib.adler32(cmap_b))
+        self._plain: SubsetStreams | None = None
+
+    def streams(self, extra=()) -> SubsetStreams:
+        """The subset with ``extra`` glyphs (prepared-font ids not in it, distinct, in the
+        order they are to be numbered: ``len(self.gids) + i``) appended."""
+        if not extra and self._plain is not None:
+            return self._plain
+        font = self.font
+        entry = font._compact_entry
+        cache = font._compact_cache
+        base_n = len(self.gids)
+        k = len(extra)
+        n = base_n + k
+        if k:
+            rows = [cache.get(g) or entry(g) for g in extra]
+            lengths, sums, hmtx_rows, hsums, outlines, blocks, tails, wstrs = zip(*rows)
+        else:
+            lengths = sums = hmtx_rows = hsums = outlines = blocks = tails = wstrs = ()
+        m = 0xFFFFFFFF
+        gz, g_adler, g_len, g_sum = self._glyf
+        lz, l_adler, l_len, l_sum = self._loca
+        hz, h_adler, h_len, h_sum = self._hmtx
+        new_glyf = b"".join(outlines)
+        new_loca = array("I", accumulate(lengths, initial=g_len))[1:] if k else array("I")
+        if sys.byteorder == "little":
+            new_loca.byteswap()
+        new_loca_b = new_loca.tobytes()
+        new_hmtx = b"".join(hmtx_rows)
+        hhea = bytearray(self._hhea)
+        struct.pack_into(">H", hhea, 34, n)
+        maxp = bytearray(self._maxp)
+        struct.pack_into(">H", maxp, 4, n)
+        hhea = bytes(hhea)
+        maxp = bytes(maxp)
+
+        sizes = {"head": len(self._head), "hhea": len(hhea), "maxp": len(maxp),
+                 "glyf": g_len + len(new_glyf), "loca": l_len + len(new_loca_b),
+                 "hmtx": h_len + len(new_hmtx)}
+        table_sums = {
+            "head": self._head_sum, "hhea": _checksum(hhea), "maxp": _checksum(maxp),
+            "glyf": (g_sum + sum(sums)) & m,
+            "loca": (l_sum + _checksum(new_loca_b)) & m,
+            "hmtx": (h_sum + sum(hsums)) & m,
+        }
+        n_tables = len(_FONT_TAGS)
+        es = 1 << (n_tables.bit_length() - 1)
+        directory = [struct.pack(">IHHHH", 0x00010000, n_tables, es * 16, es.bit_length() - 1,
+                                 n_tables * 16 - es * 16)]
+        offsets = {}
+        offset = 12 + 16 * n_tables
+        for tag in ("head", "hhea", "maxp", "glyf", "loca", "hmtx"):
+            offsets[tag] = offset
+            offset += (sizes[tag] + 3) & ~3
+        for tag in _FONT_TAGS:
+            directory.append(struct.pack(">4sIII", tag.encode("latin-1"), table_sums[tag],
+                                         offsets[tag], sizes[tag]))
+        directory_b = b"".join(directory)
+        total = (sum(table_sums.values()) + _checksum(directory_b)) & m
+        head = bytearray(self._head)
+        struct.pack_into(">I", head, 8, (0xB1B0AFBA - total) & m)
+
+        def pad(b: bytes) -> bytes:
+            return b + b"\0" * (-len(b) % 4)
+
+        front = directory_b + pad(bytes(head)) + pad(hhea) + pad(maxp)
+        adler = zlib.adler32(front)
+        adler = adler32_combine(adler, g_adler, g_len)
+        adler = zlib.adler32(new_glyf, adler)  # outlines are padded to 4 already
+        adler = adler32_combine(adler, l_adler, l_len)
+        adler = zlib.adler32(new_loca_b, adler)
+        adler = adler32_combine(adler, h_adler, h_len)
+        adler = zlib.adler32(new_hmtx, adler)
+        # in parts, never joined here: the writer writes them out one after another
+        file_z = (_ZLIB_HEADER, _stored(front), gz, *blocks, lz, _stored(new_loca_b),
+                  hz, _stored(new_hmtx), _FINAL_BLOCK, struct.pack(">I", adler))
+        file_len = len(front) + sizes["glyf"] + sizes["loca"] + sizes["hmtx"]
+
+        ws = self._widths
+        if k:
+            ws = (ws + " " if ws else "") + " ".join(wstrs)
+        w_array = f"[1 [{ws}]]" if ws else "[]"
+
+        cz, c_adler = self._cmap
+        lines = [f"<{h}{t}" for h, t in zip(HEX4[base_n:n], tails)]
+        tail = (_bfchar(lines) + _CMAP_TAIL).encode("ascii")
+        cmap_adler = zlib.adler32(tail, c_adler)
+        to_unicode_z = b"".join([_ZLIB_HEADER, cz, _stored(tail), _FINAL_BLOCK,
+                                 struct.pack(">I", cmap_adler)])
+        gids = self.gids + tuple(extra)
+        # the subset tag (six capitals) from the program's own checksum and length
+        key = adler ^ (file_len << 7)
+        tag = "".join(chr(65 + (key // 26 ** i) % 26) for i in range(6))
+        out = SubsetStreams(tag, file_z, file_len, w_array, to_unicode_z, gids)
+        if not extra:
+            self._plain = out
+        return out
+
+
+def _bfchar(lines: list[str]) -> str:
+    out = []
+    for i in range(0, len(lines), 100):
+        chunk = lines[i:i + 100]
+        out.append(f"{len(chunk)} beginbfchar\n")
+        out.extend(chunk)
+        out.append("endbfchar\n")
+    return "".join(out)
 
 
 _load_lock = threading.Lock()

@@ -29,11 +29,13 @@ import hashlib
 import struct
 import threading
 import zlib
+from bisect import bisect_right
 from dataclasses import dataclass
+from itertools import accumulate, repeat
 
 from forms import FormSpec
 
-from ._font import HEX4, PreparedFont, SONG_NAME, TYPING_NAME, prepared_font
+from ._font import HEX4, ExtensibleSubset, PreparedFont, SONG_NAME, TYPING_NAME, prepared_font
 from ._layout import (
     ASCENT,
     NO_END,
@@ -49,6 +51,12 @@ from ._writer import PdfWriter, literal, name, num, ref, string, text
 
 #: resource name of the Song font in page and appearance resources
 PAGE_FONT = "F1"
+#: the object number of the resources every value appearance uses (fixed, so the
+#: appearance dictionaries are written once per description)
+AP_RESOURCES = 5
+#: printable ASCII is in every form's font: dates, numbers, codes and telephone
+#: numbers (most values) then add no glyph to it
+ALWAYS_EMBEDDED = "".join(chr(c) for c in range(0x20, 0x7F))
 #: resource name of the typing font in /DR, the one /DA names
 TYPING_FONT = "TyF"
 TYPING_FONTS = ("viewer", "embedded")
@@ -71,7 +79,15 @@ def _hex(gids: list[int]) -> str:
 
 # ------------------------------------------------------------------ static pages
 
-def _page_stream(page: Page, font: PreparedFont) -> tuple[bytes, set[int]]:
+def _page_gids(page: Page, font: PreparedFont) -> set[int]:
+    gids: set[int] = set()
+    for t in page.texts:
+        gids.update(font.glyph_ids(t.text))
+    return gids
+
+
+def _page_stream(page: Page, font: PreparedFont, number: dict[int, int]) -> bytes:
+    """The page's static drawing; glyphs as numbered in the form's subset."""
     ops: list[str] = ["0 G 0 g 0 J 0 j"]
     cur_w = None
     for x0, top, x1, bottom, w in sorted(page.rects, key=lambda r: r[4]):
@@ -90,15 +106,13 @@ def _page_stream(page: Page, font: PreparedFont) -> tuple[bytes, set[int]]:
         ops.append(f"{num(x0)} {num(PAGE_H - y0)} m {num(x1)} {num(PAGE_H - y1)} l")
     if cur_w is not None:
         ops.append("S")
-    gids: set[int] = set()
     if page.texts:
         ops.append("BT")
         size = None
         spacing = 0.0
         bold = False
         for t in page.texts:
-            g = font.glyph_ids(t.text)
-            gids.update(g)
+            g = [number[x] for x in font.glyph_ids(t.text)]
             if t.size != size:
                 ops.append(f"/{PAGE_FONT} {num(t.size)} Tf")
                 size = t.size
@@ -111,7 +125,7 @@ def _page_stream(page: Page, font: PreparedFont) -> tuple[bytes, set[int]]:
                 spacing = t.spacing
             ops.append(f"1 0 0 1 {num(t.x)} {num(PAGE_H - t.baseline)} Tm <{_hex(g)}> Tj")
         ops.append("ET")
-    return "\n".join(ops).encode("latin-1"), gids
+    return "\n".join(ops).encode("latin-1")
 
 
 # ------------------------------------------------------------------ font objects
@@ -256,6 +270,16 @@ class _WidgetStrings:
     bbox: str
     #: text fields: /FT /Tx … /TU … /DA … /Q … (no /V)
     field: str = ""
+    #: text fields, for a value drawn on one line at the field's size (most values):
+    #: the appearance stream's dictionary (a template for /Length), its opening
+    #: operators, the widest value that fits (in 1/1000 em), the baseline
+    ap_head: bytes = b""
+    ap_open: str = ""
+    ap_fit: float = 0.0
+    ap_y: float = 0.0
+    ap_w: float = 0.0
+    #: a left-aligned field's x (else None: centred or right-aligned, by the value)
+    ap_left: float | None = None
 
 
 # ------------------------------------------------------------------ per description
@@ -264,8 +288,9 @@ class _WidgetStrings:
 class _Static:
     layout: Layout
     contents: list[bytes]  # compressed page streams
-    gids: frozenset
-    fonts: _FontStreams
+    #: the glyphs the pages print; a record's values add theirs per document
+    subset: ExtensibleSubset
+    hex_of: dict  # character -> its glyph in ``subset``, 4 hex digits
     tree: _Node
     strings: dict  # id(widget) -> _WidgetStrings
     da_size: float
@@ -288,6 +313,14 @@ def _widget_strings(wd: Widget, page: int) -> _WidgetStrings:
             extra += f" /MaxLen {wd.max_length}"
         ws.field = (f"/FT /Tx /T {literal(wd.name.rsplit('.', 1)[-1])} /TU {text(wd.label)} "
                     f"/DA (/{TYPING_FONT} {num(wd.size)} Tf 0 g) /Q {q}{extra}")
+        w, h = x1 - x0, bottom - top
+        ws.ap_head = (f"<< /Length %d /Type /XObject /Subtype /Form /BBox {ws.bbox} "
+                      f"/Resources {ref(AP_RESOURCES)} >>\nstream\n").encode("latin-1")
+        ws.ap_open = _ap_open(w, h, wd.size)
+        ws.ap_fit = (w - 2 * VALUE_PAD_X) / wd.size * 1000
+        ws.ap_y = _first_baseline(wd, h, 1, wd.size)
+        ws.ap_w = w
+        ws.ap_left = VALUE_PAD_X if wd.align not in ("center", "right") else None
     return ws
 
 
@@ -296,20 +329,19 @@ def _static(spec: FormSpec, font: PreparedFont) -> _Static:
     st = _static_cache.get(key)
     if st is None:
         lay = layout(spec, font)
+        gids = set(font.glyph_ids(ALWAYS_EMBEDDED)).union(*(_page_gids(p, font) for p in lay.pages))
+        subset = ExtensibleSubset(font, gids)
         contents = []
-        gids: set[int] = set()
         strings = {}
         for pi, page in enumerate(lay.pages):
-            data, g = _page_stream(page, font)
-            contents.append(zlib.compress(data, 9))
-            gids |= g
+            contents.append(zlib.compress(_page_stream(page, font, subset.number), 9))
             for wd in page.widgets:
                 strings[id(wd)] = _widget_strings(wd, pi)
-        gids.add(0)
-        fgids = frozenset(gids)
         first = next((wd for p in lay.pages for wd in p.widgets), None)
-        st = _Static(lay, contents, fgids, _font_streams(font, fgids, 9), _tree(lay.pages),
-                     strings, first.size if first else 10.5)
+        # each character the pages' glyphs draw, as 4 hex digits of its number in the subset
+        hex_of = {c: HEX4[subset.number[g]] for c, g in font.gid.items() if g in subset.number}
+        st = _Static(lay, contents, subset, hex_of, _tree(lay.pages), strings,
+                     first.size if first else 10.5)
         with _static_lock:
             _static_cache[key] = st
     return st
@@ -321,42 +353,52 @@ def _wrap(text: str, ws: list[float], limit: float) -> list[str]:
     """Break a value into lines no wider than ``limit`` (widths ``ws`` per character, in
     the same unit): anywhere between Chinese characters, never before a closing mark nor
     after an opening one, never inside a Latin word or number unless it is longer than
-    a line.  The same rules as the layout's ``break_lines``, for plain text, fast."""
+    a line; a space never starts a line and may hang past its end.  The same rules as
+    the layout's ``break_lines``, for plain text, fast: each line's end is found by
+    bisecting the running widths, then stepped back to the nearest allowed break."""
+    if "\n" not in text:
+        return _wrap_paragraph(text, ws, limit)
     lines = []
-    n = len(text)
-    start = 0
-    x = 0.0
-    last_break = -1
-    i = 0
-    while i < n:
-        ch = text[i]
-        if ch == "\n":
-            lines.append(text[start:i].rstrip(" "))
-            start = i + 1
-            x = 0.0
-            last_break = -1
-            i += 1
-            continue
-        if i > start:
-            prev = text[i - 1]
-            if not (ch in NO_START or prev in NO_END or ("!" <= prev <= "~" and "!" <= ch <= "~")):
-                last_break = i
-        if x + ws[i] > limit and i > start and ch != " ":
-            cut = last_break if last_break > start else i
-            lines.append(text[start:cut].rstrip(" "))
-            start = cut
-            while start < n and text[start] == " ":
-                start += 1
-            x = sum(ws[start:i])
-            last_break = -1
-            if start > i:
-                i = start
-                continue
-        x += ws[i]
-        i += 1
-    if start < n or not lines or text[-1] == "\n":
-        lines.append(text[start:].rstrip(" "))
+    pos = 0
+    for para in text.split("\n"):
+        lines.extend(_wrap_paragraph(para, ws[pos:pos + len(para)], limit))
+        pos += len(para) + 1
     return lines
+
+
+def _breakable(prev: str, ch: str) -> bool:
+    return not (ch in NO_START or prev in NO_END or ("!" <= prev <= "~" and "!" <= ch <= "~"))
+
+
+def _wrap_paragraph(text: str, ws: list[float], limit: float) -> list[str]:
+    n = len(text)
+    cum = list(accumulate(ws, initial=0.0))  # cum[i]: width of text[:i]
+    lines = []
+    start = 0
+    # after a cut, the characters up to the one that overflowed stay on the new line
+    # as they are: no break is looked for before ``seen``
+    seen = 0
+    while True:
+        # the first character after the line's first (and from ``seen`` on) that
+        # would overflow the line
+        i = bisect_right(cum, cum[start] + limit, max(start + 2, seen + 1)) - 1
+        while i < n and text[i] == " ":
+            i += 1  # a space does not overflow a line: it hangs
+        if i >= n:
+            lines.append(text[start:].rstrip(" "))
+            return lines
+        cut = i
+        for k in range(i, max(start, seen - 1), -1):
+            if _breakable(text[k - 1], text[k]):
+                cut = k  # the last allowed break on the line
+                break
+        lines.append(text[start:cut].rstrip(" "))
+        start = cut
+        while start < n and text[start] == " ":
+            start += 1
+        seen = i + 1
+        if start >= n:
+            return lines
 
 
 def _value_layout(wd: Widget, value: str, font: PreparedFont, w: float, h: float,
@@ -400,6 +442,27 @@ def _value_layout(wd: Widget, value: str, font: PreparedFont, w: float, h: float
     return MIN_VALUE_SIZE, _wrap(text_, ws, aw / MIN_VALUE_SIZE)
 
 
+def _ap_open(w: float, h: float, size: float) -> str:
+    return f"/Tx BMC q 0.5 0.5 {w - 1:.2f} {h - 1:.2f} re W n BT /{PAGE_FONT} {size:.2f} Tf 0 g\n"
+
+
+def _first_baseline(wd: Widget, h: float, n_lines: int, size: float) -> float:
+    lead = size * VALUE_LEADING
+    if wd.multiline and (n_lines > 1 or h > 3 * size):
+        first_top = h - VALUE_PAD_Y  # a note starts at the top of its box
+    else:
+        first_top = (h + (n_lines - 1) * lead + size) / 2  # centred
+    return first_top - ASCENT * size
+
+
+def _line_x(align: str, w: float, lw: float) -> float:
+    if lw > w - 2 * VALUE_PAD_X or align == "left":
+        return VALUE_PAD_X
+    if align == "center":
+        return (w - lw) / 2
+    return w - VALUE_PAD_X - lw
+
+
 def _text_appearance(wd: Widget, value: str, font: PreparedFont, hexes: dict[str, str],
                      widths: dict[str, int]) -> bytes:
     """The value drawn in its box, clipped, aligned as the field's /Q.
@@ -418,26 +481,14 @@ def _text_appearance(wd: Widget, value: str, font: PreparedFont, hexes: dict[str
         size, lines = _value_layout(wd, value, font, w, h, em)
         line_ems = [sum(map(widths.__getitem__, line)) / 1000.0 for line in lines]
     lead = size * VALUE_LEADING
-    if wd.multiline and (len(lines) > 1 or h > 3 * size):
-        first_top = h - VALUE_PAD_Y  # a note starts at the top of its box
-    else:
-        first_top = (h + (len(lines) - 1) * lead + size) / 2  # centred
-    ops = [f"/Tx BMC q 0.5 0.5 {w - 1:.2f} {h - 1:.2f} re W n BT /{PAGE_FONT} {size:.2f} Tf 0 g"]
-    y = first_top - ASCENT * size
-    align = wd.align
-    room = w - 2 * VALUE_PAD_X
+    y = _first_baseline(wd, h, len(lines), size)
+    ops = [_ap_open(w, h, size)]
     for line, line_em in zip(lines, line_ems):
-        lw = line_em * size
-        if lw > room or align == "left":
-            x = VALUE_PAD_X
-        elif align == "center":
-            x = (w - lw) / 2
-        else:
-            x = w - VALUE_PAD_X - lw
-        ops.append(f"1 0 0 1 {x:.2f} {y:.2f} Tm <{''.join(map(hexes.__getitem__, line))}> Tj")
+        x = _line_x(wd.align, w, line_em * size)
+        ops.append(f"1 0 0 1 {x:.2f} {y:.2f} Tm <{''.join(map(hexes.__getitem__, line))}> Tj\n")
         y -= lead
     ops.append("ET Q EMC")
-    return "\n".join(ops).encode("latin-1")
+    return "".join(ops).encode("latin-1")
 
 
 def _tick(side: float) -> bytes:
@@ -463,10 +514,11 @@ def render(spec: FormSpec, values: dict, typing_font: str) -> bytes:
     pages_obj = w.alloc()
     info = w.alloc()
     acroform = w.alloc()
+    ap_res = w.alloc()
+    assert ap_res == AP_RESOURCES
     page_objs = [w.alloc() for _ in pages]
-    page_font = _type0(w, font, st.fonts)
 
-    # the values first: the glyphs they need decide which font draws them
+    # the values first: the glyphs they need beyond the pages' join the one font
     filled = []
     for page in pages:
         for wd in page.widgets:
@@ -474,23 +526,43 @@ def render(spec: FormSpec, values: dict, typing_font: str) -> bytes:
                 v = values.get(wd.name)
                 if v:
                     filled.append((wd, v if isinstance(v, str) else str(v)))
-    chars = set().union(*(v for _wd, v in filled)) if filled else set()
-    gid = font.gid
-    vgids = {gid.get(c, 0) for c in chars}
-    if vgids <= st.gids:
-        value_font = page_font
-        hexes = {c: HEX4[gid.get(c, 0)] for c in chars}
-    else:
-        # a small font of the values' glyphs alone, renumbered: the pages' font stays
-        # cached per form, and this one is a few hundred bytes to build and compress
-        order = tuple(sorted(vgids - {0}))
-        new = {g: i + 1 for i, g in enumerate(order)}
-        hexes = {c: HEX4[new.get(gid.get(c, 0), 0)] for c in chars}
-        value_font = _type0(w, font, _compact_streams(font, order))
-    fw, nd = font.width, font.notdef_width
-    widths = {c: fw.get(c, nd) for c in chars}
-    text_aps = {id(wd): _text_appearance(wd, v, font, hexes, widths) for wd, v in filled}
-    ap_res = w.add(f"<< /Font << /{PAGE_FONT} {ref(value_font)} >> >>")
+    hexes = st.hex_of
+    widths = font.width
+    extra: list[int] = []
+    if filled:
+        chars = set().union(*(v for _wd, v in filled))
+        missing = chars.difference(hexes)
+        if missing:
+            missing = list(missing)
+            gids = list(map(font.gid.get, missing, repeat(0)))
+            extra = sorted(set(gids).difference((0,)))
+            base = len(st.subset.gids)
+            number = dict(zip(extra, range(base, base + len(extra))))
+            number[0] = 0  # characters no font has: .notdef
+            hexes = {**hexes, **dict(zip(missing, map(HEX4.__getitem__,
+                                                      map(number.__getitem__, gids))))}
+            if 0 in gids:
+                widths = {c: widths.get(c, font.notdef_width) for c in chars}
+    page_font = _type0(w, font, st.subset.streams(extra))
+    w.put(ap_res, f"<< /Font << /{PAGE_FONT} {ref(page_font)} >> >>")
+
+    # each filled text field's appearance stream: the common case (one line at the
+    # field's size) from the widget's prepared strings, anything else laid out
+    text_aps = {}
+    width_of = widths.__getitem__
+    hex_of = hexes.__getitem__
+    for wd, v in filled:
+        ws = strings[id(wd)]
+        em = sum(map(width_of, v))
+        if em <= ws.ap_fit and "\n" not in v and "\r" not in v:
+            lw = em / 1000.0 * wd.size
+            x = ws.ap_left if ws.ap_left is not None else \
+                (ws.ap_w - lw) / 2 if wd.align == "center" else ws.ap_w - VALUE_PAD_X - lw
+            data = (f"{ws.ap_open}1 0 0 1 {x:.2f} {ws.ap_y:.2f} Tm "
+                    f"<{''.join(map(hex_of, v))}> Tj\nET Q EMC").encode("latin-1")
+        else:
+            data = _text_appearance(wd, v, font, hexes, widths)
+        text_aps[id(wd)] = data
     typing = _typing_font(w, typing_font)
 
     blank_ap = 0
@@ -529,8 +601,11 @@ def render(spec: FormSpec, values: dict, typing_font: str) -> bytes:
                 ap = blank_ap
                 vv = ""
             else:
-                ap = w.stream(f"/Type /XObject /Subtype /Form /BBox {ws.bbox} "
-                              f"/Resources {ref(ap_res)}", data, compress=len(data) > 300)
+                if len(data) > 300:  # a long value: compressed
+                    ap = w.stream(f"/Type /XObject /Subtype /Form /BBox {ws.bbox} "
+                                  f"/Resources {ref(ap_res)}", data)
+                else:
+                    ap = w.put_stream(ws.ap_head % len(data) + data + b"\nendstream")
                 vv = f" /V {text(v if isinstance(v, str) else str(v))}"
             w.put(n, f"<< {ws.annot} /P {pref} {ws.field}{par}{vv} /AP << /N {ref(ap)} >> >>")
             annots[ws.page].append(n)
@@ -584,6 +659,5 @@ def render(spec: FormSpec, values: dict, typing_font: str) -> bytes:
                 f"/XieyiForm {string(spec.id)} /XieyiVersion {string(spec.version)} "
                 f"/XieyiSpecHash {string(spec.spec_hash)} >>")
     h = hashlib.md5(f"{spec.id}|{spec.spec_hash}|{typing_font}|".encode())
-    for k in sorted(values):
-        h.update(f"{k}={values[k]!r};".encode("utf-8"))
+    h.update(repr(sorted(values.items())).encode("utf-8"))
     return w.tobytes(catalog, info, h.hexdigest().upper())

@@ -74,19 +74,38 @@ class PdfWriter:
     def add(self, body: str | bytes) -> int:
         return self.put(self.alloc(), body)
 
-    def stream(self, entries: str, data: bytes, *, n: int | None = None,
+    def stream(self, entries: str, data, *, n: int | None = None,
                compress: bool = True, compressed: bool = False) -> int:
-        """A stream object; ``compressed`` says ``data`` is already Flate-encoded."""
-        if compress and not compressed:
-            data = zlib.compress(data, 6)
-            compressed = True
+        """A stream object; ``compressed`` says ``data`` is already Flate-encoded.
+
+        ``data`` is bytes, or a sequence of byte strings when it is compressed
+        already: those are written out as they are, never joined in memory (a
+        font program is tens of kilobytes, mostly blocks cached between documents).
+        """
+        if isinstance(data, (bytes, bytearray)):
+            if compress and not compressed:
+                data = zlib.compress(data, 6)
+                compressed = True
+            parts = (data,)
+        else:
+            if not compressed:
+                raise ValueError("a stream given in parts must be compressed already")
+            parts = tuple(data)
+        length = sum(map(len, parts))
         filt = " /Filter /FlateDecode" if compressed else ""
-        head = f"<< /Length {len(data)}{filt}{(' ' + entries) if entries else ''} >>\nstream\n"
-        body = head.encode("latin-1") + data + b"\nendstream"
+        head = f"<< /Length {length}{filt}{(' ' + entries) if entries else ''} >>\nstream\n"
         if n is None:
             n = self.alloc()
         self._streams.add(n)
-        return self.put(n, body)
+        self._objs[n] = (head.encode("latin-1"), *parts, b"\nendstream")
+        return n
+
+    def put_stream(self, body: bytes) -> int:
+        """A new stream object written whole: ``<< … >>\\nstream\\n…\\nendstream``."""
+        n = self.alloc()
+        self._streams.add(n)
+        self._objs[n] = (body,)
+        return n
 
     def tobytes(self, root: int, info: int, file_id: str, level: int = 6) -> bytes:
         objs = self._objs
@@ -117,19 +136,20 @@ class PdfWriter:
         for i, n in enumerate(packed):
             entries[n] = struct.pack(">BIH", 2, objstm, i)
 
-        def emit(n: int, body: bytes) -> None:
-            nonlocal pos
-            chunk = b"%d 0 obj\n" % n + body + b"\nendobj\n"
-            entries[n] = struct.pack(">BIH", 1, pos, 0)
-            out.append(chunk)
-            pos += len(chunk)
-
-        for n in range(1, count):
-            if n in self._streams:
-                emit(n, objs[n])
-        emit(objstm, (f"<< /Type /ObjStm /N {len(packed)} /First {len(head)} /Length {len(data)} "
-                      f"/Filter /FlateDecode >>\nstream\n").encode("latin-1")
-             + data + b"\nendstream")
+        pack = struct.pack
+        for n in sorted(self._streams):
+            opening = b"%d 0 obj\n" % n
+            entries[n] = pack(">BIH", 1, pos, 0)
+            parts = objs[n]
+            out.append(opening)
+            out.extend(parts)
+            out.append(b"\nendobj\n")
+            pos += len(opening) + sum(map(len, parts)) + 8
+        opening = (f"{objstm} 0 obj\n<< /Type /ObjStm /N {len(packed)} /First {len(head)} "
+                   f"/Length {len(data)} /Filter /FlateDecode >>\nstream\n").encode("latin-1")
+        entries[objstm] = pack(">BIH", 1, pos, 0)
+        out += (opening, data, b"\nendstream\nendobj\n")
+        pos += len(opening) + len(data) + 18
         entries[xref_n] = struct.pack(">BIH", 1, pos, 0)
         xdata = zlib.compress(b"".join(entries), level)
         xref = (f"<< /Type /XRef /Size {size} /W [1 4 2] /Root {ref(root)} /Info {ref(info)} "
