@@ -349,9 +349,9 @@ def test_metadata(spec):
 def test_deterministic():
     spec = FORMS[0]
     rec = make_record(spec, "special")
-    _render._subset_cache.clear()
+    _render._static_cache.clear()
     a = render_pdf(spec, rec)
-    _render._subset_cache.clear()
+    _render._static_cache.clear()
     assert render_pdf(spec, rec) == a
 
 
@@ -656,3 +656,73 @@ def test_decimal_and_integer_displayed_as_given():
     assert rec[f.id] == Decimal("12.50")
     fields = terminal_fields(render_pdf(spec, rec))
     assert fields[f.id]["/V"] == "12.50"
+
+
+# ---------------------------------------------------------------- the one font of a document
+
+def test_adler32_combine_is_zlibs():
+    import random
+    import zlib
+    rng = random.Random(3)
+    for _ in range(200):
+        a = rng.randbytes(rng.randint(0, 3000))
+        b = rng.randbytes(rng.choice([0, 1, 65520, 65521, 65522, rng.randint(0, 200000)]))
+        assert _font.adler32_combine(zlib.adler32(a), zlib.adler32(b), len(b)) \
+            == zlib.adler32(a + b)
+
+
+def _font_of(pdf: bytes):
+    """(program, /W, ToUnicode text) of the one font a form's pages and values use."""
+    reader = PdfReader(io.BytesIO(pdf))
+    res = reader.pages[0]["/Resources"]["/Font"]
+    assert list(res) == ["/F1"]  # the values are drawn in the pages' font
+    f1 = res["/F1"].get_object()
+    desc = f1["/DescendantFonts"][0].get_object()
+    return (desc["/FontDescriptor"]["/FontFile2"].get_data(), desc["/W"],
+            f1["/ToUnicode"].get_data().decode("ascii"))
+
+
+def test_extended_subset_is_a_valid_font_drawing_each_value_character(tmp_path):
+    """The form's subset extended by a record's glyphs: every table checksum and the
+    whole-file checksum right, each value character mapped (ToUnicode) to a glyph
+    whose outline and width are the prepared font's own."""
+    spec = next(s for s in FORMS if s.id == "jingdezhen-application")
+    prepared = _font.prepared_font("song")
+    names = "堃喆龘犇羴鱻"  # rare: none is printed on the form
+    rec = validate_record(spec, {"institution_name": "王" + names, "address": "Ab-12 号"})
+    program, widths, cmap = _font_of(render_pdf(spec, rec))
+    path = tmp_path / "subset.ttf"
+    path.write_bytes(program)
+    ttf = TTFont(str(path), checkChecksums=2)  # raises on a wrong table checksum
+    total = sum(int.from_bytes(program[i:i + 4].ljust(4, b"\0"), "big")
+                for i in range(0, len(program), 4)) & 0xFFFFFFFF
+    assert total == 0xB1B0AFBA  # head.checkSumAdjustment
+    order = ttf.getGlyphOrder()
+    cid_of = {chr(int(u, 16)): int(c, 16)
+              for c, u in re.findall(r"<([0-9A-F]{4})> <([0-9A-F]{4})>", cmap)}
+    full = TTFont(str(prepared.path))
+    full_order = full.getGlyphOrder()
+    w = {}
+    i = 0
+    while i < len(widths):  # /W is [first [w w …]] runs
+        first, run = widths[i], widths[i + 1]
+        for k, v in enumerate(run):
+            w[first + k] = v
+        i += 2
+    for ch in names + "王Ab-12号":
+        cid = cid_of[ch]
+        mine = ttf["glyf"][order[cid]]
+        theirs = full["glyf"][full_order[prepared.gid[ch]]]
+        assert mine.numberOfContours == theirs.numberOfContours > 0
+        assert list(mine.getCoordinates(ttf["glyf"])[0]) == \
+            list(theirs.getCoordinates(full["glyf"])[0])
+        assert w[cid] == prepared.width[ch]
+
+
+def test_numbers_add_no_glyph_to_the_form():
+    """Dates, counts and codes are printable ASCII, in every form's subset already."""
+    spec = next(s for s in FORMS if s.id == "jingdezhen-application")
+    blank_program = _font_of(render_pdf(spec))[0]
+    rec = validate_record(spec, {"address": "12-34 Room 5", "contact_person_phone": "0798-8888888",
+                                 "license_date": "2024-03-01", "rated_beds": 120})
+    assert _font_of(render_pdf(spec, rec))[0] == blank_program

@@ -6,8 +6,8 @@ many pages, page numbers, and a signature block at the end with empty
 signature fields.  This module lays out and writes such a document from a
 small model (:class:`FlowDocument` of :class:`Para` and
 :class:`SignatureBlock`), with the same pieces as the forms: the prepared Song
-font as Type0/Identity-H (``_render._type0``), its cached per-document subset,
-a compact second subset for glyphs only the filled-in values use, the Chinese
+font as Type0/Identity-H (``_render._type0``), one subset per document (the
+kind's own text prepared once, extended by the party data's glyphs), the Chinese
 line-breaking rules of ``_layout`` (NO_START / NO_END), and ``PdfWriter``.
 
 Page (GB/T 9704-2012 §5.2, §7.5, adapted):
@@ -35,13 +35,12 @@ the paragraphs holding values.
 from __future__ import annotations
 
 import hashlib
-import struct
 from dataclasses import dataclass, field
 from functools import lru_cache
 
-from ._font import PreparedFont, prepared_font
+from ._font import HEX4, ExtensibleSubset, PreparedFont, prepared_font
 from ._layout import ASCENT, MM, NO_END, NO_START, PAGE_H, PAGE_W
-from ._render import _compact_streams, _font_streams, _type0
+from ._render import _type0
 from ._writer import PdfWriter, literal, num, ref, string, text
 
 # GB/T 9704-2012 §5.2.1: 天头 37 mm, 订口 28 mm, 版心 156 mm × 225 mm
@@ -61,8 +60,7 @@ UNDERLINE_W = 0.6
 #: a justified line never spreads its characters further apart than this (in em)
 MAX_SPACING = 0.5
 
-FONT_STATIC = "F1"
-FONT_VALUES = "F2"
+FONT = "F1"
 ANNOT_PRINT = 4
 FOLIO_CHARS = "— 0123456789"
 
@@ -369,33 +367,17 @@ def _paginate(lines: list[_Line]) -> tuple[list[_Placed], int]:
 # ------------------------------------------------------------------ drawing
 
 
-def _hex(gids) -> str:
-    return struct.pack(f">{len(gids)}H", *gids).hex().upper()
-
-
 class _Glyphs:
-    """Maps text to (font, hex) segments: the static subset's glyph ids are the prepared
-    font's own; glyphs outside it come from the per-document compact font."""
+    """Text as 4-hex-digit glyph numbers in the document's one font: the kind's own
+    subset, extended by the party data's glyphs."""
 
-    def __init__(self, font: PreparedFont, static_gids: frozenset, compact: dict[int, int]):
+    def __init__(self, font: PreparedFont, number: dict[int, int]):
         self.gid = font.gid
-        self.static = static_gids
-        self.compact = compact
+        self.number = number
 
-    def segments(self, s: str) -> list[tuple[str, str]]:
-        gid, static, compact = self.gid, self.static, self.compact
-        out: list[tuple[str, list[int]]] = []
-        for c in s:
-            g = gid.get(c, 0)
-            if g in static:
-                key, gg = FONT_STATIC, g
-            else:
-                key, gg = FONT_VALUES, compact.get(g, 0)
-            if out and out[-1][0] == key:
-                out[-1][1].append(gg)
-            else:
-                out.append((key, [gg]))
-        return [(k, _hex(g)) for k, g in out]
+    def hex(self, s: str) -> str:
+        gid, number = self.gid, self.number
+        return "".join([HEX4[number[gid.get(c, 0)]] for c in s])
 
 
 def _folio(page_no: int, font: PreparedFont) -> tuple[float, float, str]:
@@ -422,7 +404,6 @@ def _page_stream(items: list[_Placed], page_no: int, glyphs: _Glyphs,
         ops.extend(rules)
         ops.append("S")
     ops.append("BT")
-    cur_font = None
     cur_size = None
     bold = False
     spacing = 0.0
@@ -435,15 +416,11 @@ def _page_stream(items: list[_Placed], page_no: int, glyphs: _Glyphs,
             if sp != spacing:
                 ops.append(f"{num(sp)} Tc")
                 spacing = sp
-            first = True
-            for key, hx in glyphs.segments(s):
-                if key != cur_font or size != cur_size:
-                    ops.append(f"/{key} {num(size)} Tf")
-                    cur_font, cur_size = key, size
-                if first:
-                    ops.append(f"1 0 0 1 {num(MARGIN_LEFT + x)} {num(PAGE_H - (pl.top + dy))} Tm")
-                    first = False
-                ops.append(f"<{hx}> Tj")
+            if size != cur_size:
+                ops.append(f"/{FONT} {num(size)} Tf")
+                cur_size = size
+            ops.append(f"1 0 0 1 {num(MARGIN_LEFT + x)} {num(PAGE_H - (pl.top + dy))} Tm "
+                       f"<{glyphs.hex(s)}> Tj")
     if bold:
         ops.append("0 Tr")
     if spacing:
@@ -453,18 +430,16 @@ def _page_stream(items: list[_Placed], page_no: int, glyphs: _Glyphs,
     fx, fb, fs = _folio(page_no, font)
     ops.append(f"/Artifact << /Type /Pagination >> BDC BT 1 0 0 1 {num(fx)} "
                f"{num(PAGE_H - fb)} Tm")
-    for key, hx in glyphs.segments(fs):
-        ops.append(f"/{key} {num(FOLIO_SIZE)} Tf <{hx}> Tj")
+    ops.append(f"/{FONT} {num(FOLIO_SIZE)} Tf <{glyphs.hex(fs)}> Tj")
     ops.append("ET EMC")
     return "\n".join(ops).encode("latin-1")
 
 
 @lru_cache(maxsize=16)
-def _static_gids(font: PreparedFont, chars: frozenset) -> frozenset:
-    """The glyph ids of the text shared by every document of a kind (cached: the same
-    frozenset object each time keeps the subset cache of ``_render`` hitting)."""
+def _kind_subset(font: PreparedFont, chars: frozenset) -> ExtensibleSubset:
+    """The subset of the text shared by every document of a kind, prepared once."""
     g = font.gid
-    return frozenset({0} | {g[c] for c in chars if c in g})
+    return ExtensibleSubset(font, {g[c] for c in chars if c in g})
 
 
 def missing_glyphs(s: str, font: PreparedFont | None = None) -> list[str]:
@@ -489,23 +464,20 @@ def render_document(doc: FlowDocument) -> bytes:
     used.update(FOLIO_CHARS)
     static_chars = (doc.static_chars | frozenset(FOLIO_CHARS)) if doc.static_chars is not None \
         else frozenset(used)
-    static = _static_gids(font, frozenset(static_chars))
+    subset = _kind_subset(font, frozenset(static_chars))
     gid = font.gid
-    extra = sorted({gid.get(c, 0) for c in used} - static - {0})
-    compact = {g: i + 1 for i, g in enumerate(extra)}
-    glyphs = _Glyphs(font, static, compact)
+    extra = sorted({gid.get(c, 0) for c in used} - subset.number.keys())
+    number = dict(subset.number)
+    number.update((g, len(subset.gids) + i) for i, g in enumerate(extra))
+    glyphs = _Glyphs(font, number)
 
     w = PdfWriter()
     catalog = w.alloc()
     pages_obj = w.alloc()
     info = w.alloc()
     page_objs = [w.alloc() for _ in range(npages)]
-    f1 = _type0(w, font, _font_streams(font, static, 9))
-    fonts = f"/{FONT_STATIC} {ref(f1)}"
-    if extra:
-        f2 = _type0(w, font, _compact_streams(font, tuple(extra)))
-        fonts += f" /{FONT_VALUES} {ref(f2)}"
-    resources = w.add(f"<< /Font << {fonts} >> >>")
+    f1 = _type0(w, font, subset.streams(extra))
+    resources = w.add(f"<< /Font << /{FONT} {ref(f1)} >> >>")
 
     by_page: list[list[_Placed]] = [[] for _ in range(npages)]
     for pl in placed:

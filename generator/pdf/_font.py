@@ -1,9 +1,11 @@
 """The one font of every PDF: a Song (宋体-like) font prepared for Type0 / Identity-H.
 
-Why a prepared font (DESIGN §2): a CID-keyed TrueType font whose glyph ids
-follow Unicode order makes /W and ToUnicode collapse to about a hundred
-ranges, and lets a per-document subset keep every glyph id (no re-numbering,
-no per-document cmap) while carrying only the outlines it draws.
+Why a prepared font (DESIGN §2): one CID-keyed TrueType font with every
+character the forms may meet, sliced by hand at render time.  Glyph ids follow
+Unicode order, so the whole font's /W and ToUnicode (the embedded typing font)
+collapse to about a hundred ranges.  A document embeds a renumbered subset:
+the glyphs its form or agreement always prints, prepared once, extended by the
+glyphs of its values (``ExtensibleSubset``).
 
 Preparation (slow, done once, cached on disk):
 
@@ -390,52 +392,6 @@ def _checksum(data: bytes) -> int:
     return sum(_be32(data)) & 0xFFFFFFFF
 
 
-def build_sfnt(tables: dict[str, bytes], sums: dict[str, int] | None = None) -> bytes:
-    """A TrueType file from raw tables (checksums and head.checkSumAdjustment set).
-
-    ``sums`` may give tables' checksums already known (a subset's big tables are
-    summed from per-glyph sums: summing 200 KB of words per render would cost
-    more than the rest of the subset).
-    """
-    return b"".join(_sfnt_parts(tables, sums, None))
-
-
-def _sfnt_parts(tables: dict[str, bytes], sums: dict[str, int] | None,
-                last: str | None) -> tuple[bytes, bytes]:
-    """The file as (everything before table ``last``, table ``last`` padded), with
-    ``last`` placed at the end of the file (the directory stays sorted by tag)."""
-    sums = dict(sums or {})
-    tags = sorted(tables)
-    order = [t for t in tags if t != last] + ([last] if last else [])
-    n = len(tags)
-    es = 1 << (n.bit_length() - 1)
-    header = struct.pack(">IHHHH", 0x00010000, n, es * 16, es.bit_length() - 1, n * 16 - es * 16)
-    offset = 12 + 16 * n
-    dir_entries = {}
-    body = []
-    total = 0
-    for tag in order:
-        data = tables[tag]
-        if tag == "head":
-            data = data[:8] + b"\0\0\0\0" + data[12:]
-        cs = sums[tag] if tag in sums else _checksum(data)
-        total += cs
-        dir_entries[tag] = struct.pack(">4sIII", tag.encode("latin-1"), cs, offset, len(data))
-        pad = (-len(data)) % 4
-        body.append(data + b"\0" * pad if pad else data)
-        offset += len(data) + pad
-    directory = header + b"".join(dir_entries[t] for t in tags)
-    total = (total + _checksum(directory)) & 0xFFFFFFFF
-    if "head" in tables:
-        i = order.index("head")
-        head = bytearray(body[i])
-        struct.pack_into(">I", head, 8, (0xB1B0AFBA - total) & 0xFFFFFFFF)
-        body[i] = bytes(head)
-    if last:
-        return directory + b"".join(body[:-1]), body[-1]
-    return directory + b"".join(body), b""
-
-
 _CMAP_HEAD = (
     "/CIDInit /ProcSet findresource begin\n12 dict begin\nbegincmap\n"
     "/CIDSystemInfo << /Registry (Adobe) /Ordering (UCS) /Supplement 0 >> def\n"
@@ -508,7 +464,7 @@ class PreparedFont:
         self._full_z: bytes | None = None
         self._glyph_cache: dict[int, tuple[bytes, int]] = {}
         self._glyph_z_cache: dict[int, bytes] = {}
-        self._compact_cache: dict[int, tuple] = {}
+        self._entry_cache: dict[int, tuple] = {}
 
     def _read_cmap(self) -> list[int]:
         """Code points of glyphs 1..n, from the (format 4) cmap the preparation wrote."""
@@ -575,63 +531,6 @@ class PreparedFont:
             self._glyph_cache[g] = hit
         return hit
 
-    def subset(self, gids) -> bytes:
-        """A TrueType file with every glyph id (up to the highest used) kept but only the
-        outlines of ``gids``: no renumbering, so CIDToGIDMap stays /Identity."""
-        used = sorted(set(gids) | {0})
-        n = used[-1] + 1
-        glyphs = [self._glyph(g) for g in used]
-        total = sum(len(p) for p, _cs in glyphs)
-        # short (halved) offsets when the outlines are under 128 KB: half the loca bytes
-        short = total < 0x20000
-        loca = array("H" if short else "I")
-        loca_sum = 0
-        glyf_sum = 0
-        hmtx_sum = 0
-        pos = 0
-        cur = 0
-        pieces = []
-        hmtx = bytearray(4 * n)
-        adv, lsb = self.advances, self.lsbs
-
-        def fill(value: int, start: int, count: int) -> int:
-            """Append ``count`` entries of ``value``; their share of the table checksum."""
-            if short:
-                v = value >> 1
-                loca.extend(array("H", [v]) * count)
-                even = (start + count + 1) // 2 - (start + 1) // 2
-                return (v << 16) * even + v * (count - even)
-            loca.extend(array("I", [value]) * count)
-            return value * count
-
-        for g, (piece, cs) in zip(used, glyphs):
-            loca_sum += fill(cur, pos, g - pos + 1)
-            if piece:
-                pieces.append(piece)
-                glyf_sum += cs
-                cur += len(piece)
-            struct.pack_into(">Hh", hmtx, 4 * g, adv[g], lsb[g])
-            hmtx_sum += (adv[g] << 16) | (lsb[g] & 0xFFFF)
-            pos = g + 1
-        loca_sum += fill(cur, pos, n - pos + 1)
-        loca_format = 0 if short else 1
-        if sys.byteorder == "little":
-            loca.byteswap()
-        t = self.tables
-        head = bytearray(t["head"])
-        struct.pack_into(">h", head, 50, loca_format)
-        hhea = bytearray(t["hhea"])
-        struct.pack_into(">H", hhea, 34, n)
-        maxp = bytearray(t["maxp"])
-        struct.pack_into(">H", maxp, 4, n)
-        m = 0xFFFFFFFF
-        return build_sfnt(
-            {"head": bytes(head), "hhea": bytes(hhea), "maxp": bytes(maxp),
-             "loca": loca.tobytes(), "glyf": b"".join(pieces), "hmtx": bytes(hmtx),
-             "post": t["post"], "name": t["name"], "OS/2": t["OS/2"]},
-            {"loca": loca_sum & m, "glyf": glyf_sum & m, "hmtx": hmtx_sum & m},
-        )
-
     def _glyph_z(self, g: int) -> bytes:
         """Glyph ``g``'s padded outline as raw deflate blocks ending in a sync flush
         (byte-aligned, not final), so blocks of any glyphs concatenate into one
@@ -647,79 +546,17 @@ class PreparedFont:
             self._glyph_z_cache[g] = hit
         return hit
 
-    def compact_subset(self, gids) -> tuple[bytes, int, str, bytes]:
-        """A font of just ``gids``, renumbered 1..k in the order given (0 is .notdef).
-
-        Returns the TrueType file Flate-compressed, its uncompressed length, its
-        /W array and its ToUnicode CMap.  For a record's values: only the
-        small tables are compressed per call; the outlines come from per-glyph
-        deflate blocks compressed once (the glyf table is written last, so its
-        blocks end the stream), which keeps a pre-filled form's cost near a
-        blank one's whatever characters the record uses.
-        """
-        order = [0] + [g for g in gids if g]
-        n = len(order)
-        entry = self._compact_entry
-        cache = self._compact_cache
-        rows = [cache.get(g) or entry(g) for g in order]
-        lengths, sums, hmtx_rows, hsums, outlines, blocks, _tails, _ws = zip(*rows)
-        loca = array("I", [0])
-        loca.extend(accumulate(lengths))
-        cur = loca[-1]
-        if sys.byteorder == "little":
-            loca.byteswap()
-        glyf_sum = sum(sums)
-        hmtx_sum = sum(hsums)
-        hmtx = b"".join(hmtx_rows)
-        t = self.tables
-        head = bytearray(t["head"])
-        struct.pack_into(">h", head, 50, 1)
-        hhea = bytearray(t["hhea"])
-        struct.pack_into(">H", hhea, 34, n)
-        maxp = bytearray(t["maxp"])
-        struct.pack_into(">H", maxp, 4, n)
-        m = 0xFFFFFFFF
-        prefix, glyf = _sfnt_parts(
-            # the tables PDF 32000 §9.9 asks of a CIDFontType2 program, no more: name,
-            # post and OS/2 would only be summed and compressed again for every record
-            {"head": bytes(head), "hhea": bytes(hhea), "maxp": bytes(maxp),
-             "loca": loca.tobytes(), "glyf": b"".join(outlines), "hmtx": hmtx},
-            {"glyf": glyf_sum & m, "hmtx": hmtx_sum & m},
-            last="glyf",
-        )
-        c = zlib.compressobj(6, zlib.DEFLATED, -15)
-        out = [b"\x78\x9c", c.compress(prefix), c.flush(zlib.Z_SYNC_FLUSH)]
-        out.extend(blocks)  # empty outlines have empty blocks
-        adler = zlib.adler32(glyf, zlib.adler32(prefix))
-        out.append(b"\x03\x00")  # an empty final block ends the deflate stream
-        out.append(struct.pack(">I", adler))
-        widths = self.widths
-        w_array = "[1 [" + " ".join([str(widths[g]) for g in order[1:]]) + "]]" if n > 1 else "[]"
-        cps = self.codepoints
-        ncps = len(cps)
-        # the prepared cmap is format 4: every code point is in the BMP, 4 hex digits
-        lines = [f"<{HEX4[new]}> <{HEX4[cps[g - 1]]}>\n"
-                 for new, g in enumerate(order) if 0 < g <= ncps]
-        cmap = [_CMAP_HEAD]
-        for i in range(0, len(lines), 100):
-            chunk = lines[i:i + 100]
-            cmap.append(f"{len(chunk)} beginbfchar\n")
-            cmap.extend(chunk)
-            cmap.append("endbfchar\n")
-        cmap.append(_CMAP_TAIL)
-        return b"".join(out), len(prefix) + cur, w_array, "".join(cmap).encode("ascii")
-
-    def _compact_entry(self, g: int) -> tuple:
-        """What a renumbered subset needs of glyph ``g``: outline length, its checksum,
-        hmtx entry, that entry's checksum share, outline, deflate blocks (memoised)."""
+    def _glyph_entry(self, g: int) -> tuple:
+        """What a subset needs of glyph ``g``: outline length, its checksum, hmtx entry,
+        that entry's checksum share, outline, deflate blocks, the end of its ToUnicode
+        line and its /W entry (memoised: made once per glyph and process)."""
         piece, cs = self._glyph(g)
         a, b = self.advances[g], self.lsbs[g]
         cps = self.codepoints
-        # the end of its ToUnicode line ("<cid" + this) and its /W entry, made once
         tail = f"> <{HEX4[cps[g - 1]]}>\n" if 0 < g <= len(cps) else ""
         row = (len(piece), cs, struct.pack(">Hh", a, b), (a << 16) | (b & 0xFFFF), piece,
                self._glyph_z(g), tail, str(self.widths[g]))
-        self._compact_cache[g] = row
+        self._entry_cache[g] = row
         return row
 
     def full_compressed(self) -> bytes:
@@ -868,7 +705,7 @@ class ExtensibleSubset:
         self.gids: tuple[int, ...] = tuple(order)
         #: prepared-font glyph id -> number in this subset
         self.number: dict[int, int] = {g: i for i, g in enumerate(order)}
-        rows = [font._compact_cache.get(g) or font._compact_entry(g) for g in order]
+        rows = [font._entry_cache.get(g) or font._glyph_entry(g) for g in order]
         lengths, sums, hmtx_rows, hsums, outlines, _blocks, tails, wstrs = zip(*rows)
         glyf = b"".join(outlines)
         loca = array("I", [0])
@@ -902,8 +739,8 @@ class ExtensibleSubset:
         if not extra and self._plain is not None:
             return self._plain
         font = self.font
-        entry = font._compact_entry
-        cache = font._compact_cache
+        entry = font._glyph_entry
+        cache = font._entry_cache
         base_n = len(self.gids)
         k = len(extra)
         n = base_n + k

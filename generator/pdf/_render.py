@@ -1,11 +1,10 @@
 """Drawing a form's layout and a record's values into a fillable PDF.
 
 Per description (cached): the layout, each page's content stream (compressed),
-the Song subset of the glyphs static text uses, the widgets' fixed strings.
-Per record: one appearance stream per filled field, a second small Song subset
-for the values' glyphs when the pages' subset lacks some (so the pages' font
-never has to be rebuilt and recompressed: that keeps a pre-filled form within
-about twice a blank one), the field tree, the file.
+the Song subset of the glyphs the pages print and of printable ASCII, the
+widgets' fixed strings.  Per record: one appearance stream per filled field,
+that subset extended by the values' other glyphs (nothing is recompressed: see
+``ExtensibleSubset``), the field tree, the file.  A document has one font.
 
 AcroForm choices (DESIGN §2):
 
@@ -35,7 +34,7 @@ from itertools import accumulate, repeat
 
 from forms import FormSpec
 
-from ._font import HEX4, ExtensibleSubset, PreparedFont, SONG_NAME, TYPING_NAME, prepared_font
+from ._font import HEX4, ExtensibleSubset, PreparedFont, TYPING_NAME, prepared_font
 from ._layout import (
     ASCENT,
     NO_END,
@@ -139,44 +138,6 @@ class _FontStreams:
     file_len: int
     widths: str
     to_unicode_z: bytes
-
-
-_subset_cache: dict = {}
-_SUBSET_CACHE_MAX = 64
-_subset_lock = threading.Lock()
-
-
-def _font_streams(font: PreparedFont, gids: frozenset, level: int) -> _FontStreams:
-    key = (font.path, gids)
-    fs = _subset_cache.get(key)
-    if fs is not None:
-        return fs
-    data = font.subset(gids)
-    digest = hashlib.sha256(struct.pack(f">{len(gids)}H", *sorted(gids))).digest()
-    tag = "".join(chr(65 + b % 26) for b in digest[:6])
-    fs = _FontStreams(f"{tag}+{SONG_NAME}", zlib.compress(data, level), len(data),
-                      font.w_array(gids), zlib.compress(font.to_unicode(gids), level))
-    with _subset_lock:
-        if len(_subset_cache) >= _SUBSET_CACHE_MAX:
-            _subset_cache.pop(next(iter(_subset_cache)), None)
-        _subset_cache[key] = fs
-    return fs
-
-
-def _compact_streams(font: PreparedFont, order: tuple[int, ...]) -> _FontStreams:
-    key = ("compact", font.path, order)
-    fs = _subset_cache.get(key)
-    if fs is not None:
-        return fs
-    data_z, length, widths, to_unicode = font.compact_subset(order)
-    digest = hashlib.sha256(struct.pack(f">{len(order)}H", *order)).digest()
-    tag = "".join(chr(65 + b % 26) for b in digest[:6])
-    fs = _FontStreams(f"{tag}+{SONG_NAME}", data_z, length, widths, zlib.compress(to_unicode, 6))
-    with _subset_lock:
-        if len(_subset_cache) >= _SUBSET_CACHE_MAX:
-            _subset_cache.pop(next(iter(_subset_cache)), None)
-        _subset_cache[key] = fs
-    return fs
 
 
 def _descriptor(w: PdfWriter, font: PreparedFont, fontname: str, file_ref: int | None,
