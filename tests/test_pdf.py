@@ -18,6 +18,8 @@ from decimal import Decimal
 
 import pdfplumber
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from fontTools.ttLib import TTFont
 from PIL import Image
 from pypdf import PdfReader
@@ -440,6 +442,30 @@ def test_wrap_keeps_every_character_and_the_width():
                 or len(line) <= 2, (limit, line)
         if limit >= 4:  # (narrower, a closing run like 院）； cannot stay together)
             assert not any(line[:1] in "，。、；：）”" for line in lines[1:] if line)
+
+
+_WRAP_CHARS = "工伤保险协议服务机构堃喆，。、；：）（《》“”abcXYZ0123456789-/.\n"
+
+
+@given(st.lists(st.tuples(st.sampled_from(_WRAP_CHARS), st.sampled_from([1.0, 0.5, 0.25, 0.75])),
+                max_size=40),
+       st.sampled_from([0.3, 1.0, 1.5, 2.0, 3.75, 5.0, 8.0, 12.5, 30.0]))
+@settings(max_examples=400, deadline=None)
+def test_wrap_breaks_values_where_the_layout_breaks_its_text(chars, limit):
+    """A value's lines (``_wrap``, written for speed) are the layout's own (``break_lines``)
+    for text without spaces: the same kinsoku rules, Latin words and numbers kept whole."""
+    from generator.pdf import _layout
+    text = "".join(c for c, _w in chars)
+    ws = [w for _c, w in chars]
+    items = [_layout._Item("nl", 0.0) if c == "\n" else _layout._Item("c", w, ch=c)
+             for c, w in chars]
+    expected = ["".join(it.ch for it in ln.items)
+                for ln in _layout.break_lines(items, limit, 1.0)]
+    assert _render._wrap(text, ws, limit) == expected
+
+
+def test_a_space_hanging_before_a_line_break_makes_no_empty_line():
+    assert _render._wrap("ab \nc", [0.5] * 5, 1.0) == ["ab", "c"]
 
 
 @needs_poppler

@@ -314,9 +314,11 @@ def _wrap(text: str, ws: list[float], limit: float) -> list[str]:
     """Break a value into lines no wider than ``limit`` (widths ``ws`` per character, in
     the same unit): anywhere between Chinese characters, never before a closing mark nor
     after an opening one, never inside a Latin word or number unless it is longer than
-    a line; a space never starts a line and may hang past its end.  The same rules as
-    the layout's ``break_lines``, for plain text, fast: each line's end is found by
-    bisecting the running widths, then stepped back to the nearest allowed break."""
+    a line; a space never starts a line and may hang past its end.  The same breaks as
+    the layout's ``break_lines`` (tested), but fast: each line's end is found by
+    bisecting the running widths, then stepped back to the nearest allowed break.
+    Around spaces the two may differ: here a space hanging at a line's end just before
+    a line break makes no empty line (``"ab \\nc"`` in a two-character box: ab / c)."""
     if "\n" not in text:
         return _wrap_paragraph(text, ws, limit)
     lines = []
