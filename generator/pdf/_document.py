@@ -466,17 +466,15 @@ def render_document(doc: FlowDocument) -> bytes:
         else frozenset(used)
     subset = _kind_subset(font, frozenset(static_chars))
     gid = font.gid
-    extra = sorted({gid.get(c, 0) for c in used} - subset.number.keys())
-    number = dict(subset.number)
-    number.update((g, len(subset.gids) + i) for i, g in enumerate(extra))
-    glyphs = _Glyphs(font, number)
+    added = subset.added(gid.get(c, 0) for c in used)
+    glyphs = _Glyphs(font, {**subset.number, **added})
 
     w = PdfWriter()
     catalog = w.alloc()
     pages_obj = w.alloc()
     info = w.alloc()
     page_objs = [w.alloc() for _ in range(npages)]
-    f1 = _type0(w, font, subset.streams(extra))
+    f1 = _type0(w, font, subset.streams(list(added)))
     resources = w.add(f"<< /Font << /{FONT} {ref(f1)} >> >>")
 
     by_page: list[list[_Placed]] = [[] for _ in range(npages)]

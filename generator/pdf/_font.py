@@ -462,8 +462,6 @@ class PreparedFont:
                                       for i, cp in enumerate(self.codepoints)}
         self.notdef_width = self.widths[0]
         self._full_z: bytes | None = None
-        self._glyph_cache: dict[int, tuple[bytes, int]] = {}
-        self._glyph_z_cache: dict[int, bytes] = {}
         self._entry_cache: dict[int, tuple] = {}
 
     def _read_cmap(self) -> list[int]:
@@ -518,44 +516,24 @@ class PreparedFont:
 
     # ---- embedding
 
-    def _glyph(self, g: int) -> tuple[bytes, int]:
-        """Glyph ``g``'s outline padded to 4 bytes, and its checksum (memoised)."""
-        hit = self._glyph_cache.get(g)
-        if hit is None:
-            s, e = self._loca[g], self._loca[g + 1]
-            piece = self._glyf[s:e]
-            pad = (-len(piece)) % 4
-            if pad:
-                piece += b"\0" * pad
-            hit = (piece, _checksum(piece) if piece else 0)
-            self._glyph_cache[g] = hit
-        return hit
-
-    def _glyph_z(self, g: int) -> bytes:
-        """Glyph ``g``'s padded outline as raw deflate blocks ending in a sync flush
-        (byte-aligned, not final), so blocks of any glyphs concatenate into one
-        valid deflate stream (memoised: a glyph is compressed once per process)."""
-        hit = self._glyph_z_cache.get(g)
-        if hit is None:
-            piece = self._glyph(g)[0]
-            if piece:
-                c = zlib.compressobj(6, zlib.DEFLATED, -15)
-                hit = c.compress(piece) + c.flush(zlib.Z_SYNC_FLUSH)
-            else:
-                hit = b""
-            self._glyph_z_cache[g] = hit
-        return hit
-
     def _glyph_entry(self, g: int) -> tuple:
-        """What a subset needs of glyph ``g``: outline length, its checksum, hmtx entry,
-        that entry's checksum share, outline, deflate blocks, the end of its ToUnicode
-        line and its /W entry (memoised: made once per glyph and process)."""
-        piece, cs = self._glyph(g)
+        """What a subset needs of glyph ``g`` (memoised: made once per glyph and process):
+        its outline padded to 4 bytes, the outline's length and checksum, its hmtx entry
+        and that entry's checksum share, the outline as raw deflate blocks ending in a
+        sync flush (byte-aligned, not final: blocks of any glyphs concatenate into one
+        valid deflate stream), the end of its ToUnicode line and its /W entry."""
+        s, e = self._loca[g], self._loca[g + 1]
+        piece = self._glyf[s:e]
+        piece += b"\0" * (-len(piece) % 4)
+        block = b""
+        if piece:
+            c = zlib.compressobj(6, zlib.DEFLATED, -15)
+            block = c.compress(piece) + c.flush(zlib.Z_SYNC_FLUSH)
         a, b = self.advances[g], self.lsbs[g]
         cps = self.codepoints
         tail = f"> <{HEX4[cps[g - 1]]}>\n" if 0 < g <= len(cps) else ""
-        row = (len(piece), cs, struct.pack(">Hh", a, b), (a << 16) | (b & 0xFFFF), piece,
-               self._glyph_z(g), tail, str(self.widths[g]))
+        row = (len(piece), _checksum(piece) if piece else 0, struct.pack(">Hh", a, b),
+               (a << 16) | (b & 0xFFFF), piece, block, tail, str(self.widths[g]))
         self._entry_cache[g] = row
         return row
 
@@ -664,22 +642,16 @@ _FONT_TAGS = ("glyf", "head", "hhea", "hmtx", "loca", "maxp")  # the directory's
 
 
 @dataclass(frozen=True)
-class SubsetStreams:
-    """A subset ready to embed: the font program Flate-compressed and its length, the
-    /W array, the ToUnicode CMap Flate-compressed, and the glyph ids the subset holds
-    (renumbered: the i-th holds ``gids[i]`` of the prepared font; 0 is .notdef)."""
+class FontStreams:
+    """A font ready to embed as Type0 / CIDFontType2: its PostScript name, the program
+    Flate-compressed (bytes, or parts to be written one after another) and its length,
+    the /W array, the ToUnicode CMap Flate-compressed."""
 
-    tag: str
-    #: the compressed program in parts, to be written one after another
-    file_z: tuple[bytes, ...]
+    name: str
+    file_z: bytes | tuple[bytes, ...]
     file_len: int
     widths: str
     to_unicode_z: bytes
-    gids: tuple[int, ...]
-
-    @property
-    def name(self) -> str:
-        return f"{self.tag}+{SONG_NAME}"
 
 
 class ExtensibleSubset:
@@ -691,7 +663,7 @@ class ExtensibleSubset:
     cached page streams stay valid), the extra glyphs are numbered after them.
     Extending costs about a microsecond per extra glyph: the fixed tables are kept
     as deflate blocks compressed once, each extra glyph's outline as its own block
-    (``PreparedFont._glyph_z``), and the few bytes that differ per document (the
+    (``PreparedFont._glyph_entry``), and the few bytes that differ per document (the
     table directory, ``hhea``, ``maxp``, the new ``loca`` and ``hmtx`` entries, the
     new ToUnicode lines) are stored uncompressed; one Adler-32 is combined from
     the parts'.  The table data follow the directory in the order
@@ -731,9 +703,17 @@ class ExtensibleSubset:
         cmap = _CMAP_HEAD + _bfchar(lines)
         cmap_b = cmap.encode("ascii")
         self._cmap = (_deflated(cmap_b), zlib.adler32(cmap_b))
-        self._plain: SubsetStreams | None = None
+        self._plain: FontStreams | None = None
 
-    def streams(self, extra=()) -> SubsetStreams:
+    def added(self, gids) -> dict[int, int]:
+        """The glyph ids among ``gids`` the subset lacks, each with the number it takes
+        when they are appended (``streams(list(added))``): after the subset's own, in
+        glyph-id order."""
+        extra = sorted(set(gids).difference(self.number))
+        base = len(self.gids)
+        return dict(zip(extra, range(base, base + len(extra))))
+
+    def streams(self, extra=()) -> FontStreams:
         """The subset with ``extra`` glyphs (prepared-font ids not in it, distinct, in the
         order they are to be numbered: ``len(self.gids) + i``) appended."""
         if not extra and self._plain is not None:
@@ -819,11 +799,10 @@ class ExtensibleSubset:
         cmap_adler = zlib.adler32(tail, c_adler)
         to_unicode_z = b"".join([_ZLIB_HEADER, cz, _stored(tail), _FINAL_BLOCK,
                                  struct.pack(">I", cmap_adler)])
-        gids = self.gids + tuple(extra)
         # the subset tag (six capitals) from the program's own checksum and length
         key = adler ^ (file_len << 7)
         tag = "".join(chr(65 + (key // 26 ** i) % 26) for i in range(6))
-        out = SubsetStreams(tag, file_z, file_len, w_array, to_unicode_z, gids)
+        out = FontStreams(f"{tag}+{SONG_NAME}", file_z, file_len, w_array, to_unicode_z)
         if not extra:
             self._plain = out
         return out

@@ -34,7 +34,14 @@ from itertools import accumulate, repeat
 
 from forms import FormSpec
 
-from ._font import HEX4, ExtensibleSubset, PreparedFont, TYPING_NAME, prepared_font
+from ._font import (
+    HEX4,
+    ExtensibleSubset,
+    FontStreams,
+    PreparedFont,
+    TYPING_NAME,
+    prepared_font,
+)
 from ._layout import (
     ASCENT,
     NO_END,
@@ -129,17 +136,6 @@ def _page_stream(page: Page, font: PreparedFont, number: dict[int, int]) -> byte
 
 # ------------------------------------------------------------------ font objects
 
-@dataclass
-class _FontStreams:
-    """The Song subset for one set of glyphs: compressed font file and its maps."""
-
-    name: str
-    file_z: bytes
-    file_len: int
-    widths: str
-    to_unicode_z: bytes
-
-
 def _descriptor(w: PdfWriter, font: PreparedFont, fontname: str, file_ref: int | None,
                 flags: int = 4) -> int:
     k = 1000 / font.upem
@@ -152,7 +148,7 @@ def _descriptor(w: PdfWriter, font: PreparedFont, fontname: str, file_ref: int |
     )
 
 
-def _type0(w: PdfWriter, font: PreparedFont, fs: _FontStreams) -> int:
+def _type0(w: PdfWriter, font: PreparedFont, fs: FontStreams) -> int:
     """A Type0 / CIDFontType2 font, Identity-H, CIDToGIDMap Identity, with ToUnicode."""
     ff = w.stream(f"/Length1 {fs.file_len}", fs.file_z, compressed=True)
     fd = _descriptor(w, font, fs.name, ff)
@@ -192,8 +188,8 @@ def _typing_font(w: PdfWriter, kind: str) -> int:
     fs = _typing_cache.get(tf.path)
     if fs is None:
         n = len(tf.codepoints)
-        fs = _FontStreams(TYPING_NAME, tf.full_compressed(), len(tf.data),
-                          tf.w_array(range(n + 1)), zlib.compress(tf.to_unicode(), 9))
+        fs = FontStreams(TYPING_NAME, tf.full_compressed(), len(tf.data),
+                         tf.w_array(range(n + 1)), zlib.compress(tf.to_unicode(), 9))
         _typing_cache[tf.path] = fs
     return _type0(w, tf, fs)
 
@@ -498,9 +494,8 @@ def render(spec: FormSpec, values: dict, typing_font: str) -> bytes:
         if missing:
             missing = list(missing)
             gids = list(map(font.gid.get, missing, repeat(0)))
-            extra = sorted(set(gids).difference((0,)))
-            base = len(st.subset.gids)
-            number = dict(zip(extra, range(base, base + len(extra))))
+            number = st.subset.added(gids)
+            extra = list(number)
             number[0] = 0  # characters no font has: .notdef
             hexes = {**hexes, **dict(zip(missing, map(HEX4.__getitem__,
                                                       map(number.__getitem__, gids))))}
