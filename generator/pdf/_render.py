@@ -95,21 +95,19 @@ def _page_gids(page: Page, font: PreparedFont) -> set[int]:
 def _page_stream(page: Page, font: PreparedFont, number: dict[int, int]) -> bytes:
     """The page's static drawing; glyphs as numbered in the form's subset."""
     ops: list[str] = ["0 G 0 g 0 J 0 j"]
+    # rectangles (by line width) then lines, stroked once per run of one width
+    paths = [(w, f"{num(x0)} {num(PAGE_H - bottom)} {num(x1 - x0)} {num(bottom - top)} re")
+             for x0, top, x1, bottom, w in sorted(page.rects, key=lambda r: r[4])]
+    paths += [(w, f"{num(x0)} {num(PAGE_H - y0)} m {num(x1)} {num(PAGE_H - y1)} l")
+              for x0, y0, x1, y1, w in page.lines]
     cur_w = None
-    for x0, top, x1, bottom, w in sorted(page.rects, key=lambda r: r[4]):
+    for w, path in paths:
         if w != cur_w:
             if cur_w is not None:
                 ops.append("S")
             ops.append(f"{num(w)} w")
             cur_w = w
-        ops.append(f"{num(x0)} {num(PAGE_H - bottom)} {num(x1 - x0)} {num(bottom - top)} re")
-    for x0, y0, x1, y1, w in page.lines:
-        if w != cur_w:
-            if cur_w is not None:
-                ops.append("S")
-            ops.append(f"{num(w)} w")
-            cur_w = w
-        ops.append(f"{num(x0)} {num(PAGE_H - y0)} m {num(x1)} {num(PAGE_H - y1)} l")
+        ops.append(path)
     if cur_w is not None:
         ops.append("S")
     if page.texts:
