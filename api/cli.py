@@ -285,17 +285,25 @@ class AtomicOutput:
             self._done = True
 
 
+def write_rendered(output: str, render) -> int:
+    """``render()``'s bytes written to ``output`` through :class:`AtomicOutput`: an
+    unwritable path fails before rendering, an error leaves nothing behind.  Returns
+    the number of bytes written."""
+    out = AtomicOutput(Path(output))
+    try:
+        content = render()
+        out.commit(content)
+    finally:
+        out.discard()
+    return len(content)
+
+
 def cmd_render(args: argparse.Namespace) -> int:
     spec = get_form(args.form_id)
     fmt = check_format(_format_for(args))
     record = check_record(spec, _read_data(args.data))  # RecordInvalid: nothing is opened
-    out = AtomicOutput(Path(args.output))  # unwritable: fails here, before rendering
-    try:
-        content = render_record(spec, fmt, record)
-        out.commit(content)
-    finally:
-        out.discard()
-    print(f"已写入 / written: {args.output}（{len(content)} 字节 / bytes）")
+    n = write_rendered(args.output, lambda: render_record(spec, fmt, record))
+    print(f"已写入 / written: {args.output}（{n} 字节 / bytes）")
     return 0
 
 

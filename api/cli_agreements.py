@@ -17,7 +17,7 @@ from pathlib import Path
 
 from forms.errors import InputInvalid
 
-from .cli import USAGE_ERROR, AtomicOutput, _format_for, _read_data
+from .cli import USAGE_ERROR, _format_for, _read_data, write_rendered
 from .schemas import FORMATS
 
 
@@ -65,13 +65,8 @@ def cmd_agreement(args: argparse.Namespace) -> int:
     fmt = _format_for(args)
     data = _read_data(args.data)
     typed = None if data is None else validate_parties(text, data)
-    out = AtomicOutput(Path(args.output))  # unwritable: fails here, before rendering
-    try:
-        content = render_typed(text, typed, fmt)
-        out.commit(content)
-    finally:
-        out.discard()
-    print(f"已写入 / written: {args.output}（{len(content)} 字节 / bytes）")
+    n = write_rendered(args.output, lambda: render_typed(text, typed, fmt))
+    print(f"已写入 / written: {args.output}（{n} 字节 / bytes）")
     return 0
 
 

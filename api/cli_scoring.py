@@ -11,7 +11,6 @@ exit status 2, a message per item in Chinese and English.
 from __future__ import annotations
 
 import argparse
-from pathlib import Path
 from typing import Any
 
 
@@ -47,7 +46,7 @@ def cmd_score(args: argparse.Namespace) -> int:
     from forms import InputInvalid, get_form
     from scoring import get_table, record_from_result, score
 
-    from .cli import AtomicOutput, _print_json
+    from .cli import _print_json, write_rendered
     from .render import check_record, render_record
 
     table = get_table(args.table_id)
@@ -57,11 +56,7 @@ def cmd_score(args: argparse.Namespace) -> int:
     if args.render:
         spec = get_form(table.form)
         record = check_record(spec, record_from_result(result))
-        out = AtomicOutput(Path(args.output))
-        try:
-            out.commit(render_record(spec, args.render, record))
-        finally:
-            out.discard()
+        write_rendered(args.output, lambda: render_record(spec, args.render, record))
     if args.json:
         _print_json(result)
     else:
