@@ -22,7 +22,6 @@ import datetime as dt
 import io
 from functools import lru_cache
 
-from docx.enum.section import WD_ORIENT
 from docx.enum.table import WD_TABLE_ALIGNMENT
 from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_LINE_SPACING
 from docx.oxml import OxmlElement
@@ -73,12 +72,7 @@ class _AgreementBuilder(_Builder):
 
     def setup(self) -> None:
         doc = self.doc
-        sec = doc.sections[0]
-        sec.orientation = WD_ORIENT.PORTRAIT
-        sec.page_width, sec.page_height = Mm(210), Mm(297)
-        sec.top_margin, sec.bottom_margin = Mm(MARGINS_MM[0]), Mm(MARGINS_MM[1])
-        sec.left_margin, sec.right_margin = Mm(MARGINS_MM[2]), Mm(MARGINS_MM[3])
-        sec.header_distance = Mm(15)
+        sec = self._page(MARGINS_MM)
         # GB/T 9704 §7.5: the page number's line sits 7 mm below the 版心
         sec.footer_distance = Mm(MARGINS_MM[1] - 7 - FOLIO_SIZE * 25.4 / 72)
         # GB/T 9704: exact line pitch, so a page holds its 28 lines

@@ -298,15 +298,20 @@ class _Builder:
 
     # ------------------------------------------------------------ document set-up
 
-    def setup(self) -> None:
-        doc = self.doc
-        sec = doc.sections[0]
+    def _page(self, margins_mm: tuple[float, float, float, float] = MARGINS_MM):
+        """An A4 portrait page with ``margins_mm`` (top, bottom, left, right); its section,
+        for more settings."""
+        sec = self.doc.sections[0]
         sec.orientation = WD_ORIENT.PORTRAIT
         sec.page_width, sec.page_height = Mm(PAGE_MM[0]), Mm(PAGE_MM[1])
-        sec.top_margin, sec.bottom_margin = Mm(MARGINS_MM[0]), Mm(MARGINS_MM[1])
-        sec.left_margin, sec.right_margin = Mm(MARGINS_MM[2]), Mm(MARGINS_MM[3])
+        sec.top_margin, sec.bottom_margin = Mm(margins_mm[0]), Mm(margins_mm[1])
+        sec.left_margin, sec.right_margin = Mm(margins_mm[2]), Mm(margins_mm[3])
         sec.header_distance = sec.footer_distance = Mm(15)
+        return sec
 
+    def setup(self) -> None:
+        doc = self.doc
+        self._page()
         set_doc_defaults(doc, BODY_SIZE, "240", "auto")
         doc.styles["Normal"].paragraph_format.line_spacing = 1.0
 
