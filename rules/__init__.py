@@ -35,7 +35,7 @@ from ._loader import (
     rule_sets,
     violation_types,
 )
-from ._model import CATEGORIES, CATEGORY_ZH, KIND_ZH, KINDS, Rule, RuleSet, Step
+from ._model import CATEGORIES, CATEGORY_ZH, KIND_ZH, KINDS, Citation, Rule, RuleSet, Step
 from ._validate import requirement_zh, validate
 
 __all__ = [
@@ -44,6 +44,7 @@ __all__ = [
     "JURISDICTIONS",
     "KINDS",
     "KIND_ZH",
+    "Citation",
     "FactValue",
     "Facts",
     "Rule",

@@ -303,7 +303,7 @@ def parse_table(raw: Any, where: str = "table") -> ScoringTable:
         if rule is None or rule.kind != "pass_mark" or rule.condition.op != "ge":
             raise _fail(where, f"pass_mark rule {pm['rule']!r} is not a 'ge' pass-mark rule")
         pass_mark = PassMark(value=_dec(where, rule.condition.value), rule=rule.id,
-                             citation=Citation(**rule.citation.to_dict()))
+                             citation=rule.citation)
     ovv = None
     if raw.get("one_vote_veto"):
         o = _keys(f"{where}.one_vote_veto", raw["one_vote_veto"], {"text", "conditions"},

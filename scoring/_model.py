@@ -34,22 +34,14 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from decimal import Decimal
 
+from rules import Citation  # a table's items cite the seeds as the rules do
+
 MODES = ("veto", "deduct", "award", "panel", "survey", "entered", "condition")
 DEDUCT_CHECKS = ("required", "per_missing", "per_unit_short", "minimum")
 AWARD_CHECKS = ("each", "per_count", "choice", "bands")
 CONDITION_CHECKS = ("required", "minimum", "per_missing")
 #: checklist: conditions met or not (Tianjin); entered: the panel's total only (Jilin)
 PURPOSES = ("admission", "annual", "survey", "checklist", "entered")
-
-
-@dataclass(frozen=True)
-class Citation:
-    document: str
-    article: str
-    quote: str
-
-    def to_dict(self) -> dict:
-        return {"document": self.document, "article": self.article, "quote": self.quote}
 
 
 @dataclass(frozen=True)
