@@ -36,7 +36,7 @@ DEFAULTS: dict[str, Any] = {
 
 
 #: further feature modules of api/, each exposing a flask-smorest Blueprint ``bp``
-FEATURE_BLUEPRINTS: tuple[str, ...] = ("agreements", "rules", "parse", "scoring")
+FEATURE_BLUEPRINTS: tuple[str, ...] = ("agreements", "rules", "parse", "scoring", "sources")
 
 
 def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:

@@ -20,7 +20,7 @@ from typing import Any, Sequence
 from forms import InputInvalid, OutputError, XieyiError, all_forms, get_form
 
 from .render import check_format, check_record, parse_json, render_record
-from .schemas import FORMATS, derived_mark, description, summary
+from .schemas import FORMATS, derived_mark, description, form_validity, summary
 
 USAGE_ERROR = 2
 
@@ -144,9 +144,18 @@ def cmd_forms(args: argparse.Namespace) -> int:
     if args.json_list:
         _print_json([summary(s) for s in specs])
         return 0
-    rows = [[s.id, s.jurisdiction_name, s.attachment or "—", s.title, s.version,
-             derived_mark(s) or ""] for s in specs]
+    rows, expired = [], {}
+    for s in specs:
+        v = form_validity(s)
+        if v["expired"]:
+            expired.setdefault(s.source.document, v["message_zh"])
+        marks = [m for m in (derived_mark(s), f"已失效（{v['valid_to']} 期满）" if v["expired"]
+                             else None) if m]
+        rows.append([s.id, s.jurisdiction_name, s.attachment or "—", s.title, s.version,
+                     "；".join(marks)])
     print(_table(["编号", "地区", "附件", "表单", "版本", "说明"], rows))
+    for message in expired.values():
+        print(f"\n注意：{message}")
     print(f"\n共 {len(specs)} 个表单。xieyi forms show 编号 查看说明。")
     return 0
 
@@ -189,8 +198,14 @@ def cmd_show(args: argparse.Namespace) -> int:
         lines.append(f"原文 / quote：{src['quote']}")
     lines += [
         f"版本 / version：{d['version']}",
-        f"有效期 / validity：{valid}",
+        f"有效期 / validity：{valid}（{d['validity']['status_zh']}）",
     ]
+    if d["validity"]["expired"]:
+        lines.append(f"注意 / note：{d['validity']['message_zh']}")
+    for e in d["errata"]:
+        if e["certainty"] == "probable":
+            lines.append(f"勘误（推断，未必确定）/ probable correction：原文“{e['printed']}”，"
+                         f"表上作“{e['corrected']}”：{e['reason']}")
     if d["derived"]:
         lines.append(f"说明 / note：{derived_mark(spec)}：{d['derived_note']}")
     lines.append(f"字段 / fields（{len(d['fields'])}）：")

@@ -10,6 +10,7 @@ Only the ``rules`` package is loaded here, never Flask.
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import sys
 from pathlib import Path
 from typing import Any
@@ -35,6 +36,18 @@ def register_commands(sub: Any, parser_class: type) -> dict:
     pr.add_argument("--facts", action="store_true", dest="list_facts",
                     help="列出全部事实 / list the facts")
     pr.add_argument("--json", action="store_true", help="以 JSON 输出 / print JSON")
+    rsub = pr.add_subparsers(dest="rules_action", metavar="cite")
+    pc = rsub.add_parser("cite", help="打开一条依据：条文全文、文件与文号 / open an article",
+                         description="打印某地文件中一条（款、项）的全文（按勘误改正后的文字），"
+                                     "及其所在文件、文号、有效期；另列出其中的勘误。"
+                                     " / Print an article's full corrected text, its document "
+                                     "and number, and the errata in it.")
+    pc.add_argument("cite_jurisdiction", metavar="JURISDICTION",
+                    help=f"地区 / jurisdiction: {', '.join(JURISDICTIONS)}")
+    pc.add_argument("article", metavar="ARTICLE",
+                    help="条款：第三十四条、34、第十一条（六）、附件1 六 / the article")
+    pc.add_argument("--json", action="store_true", dest="cite_json",
+                    help="以 JSON 输出（与 GET /api/sources/… 相同）/ print JSON")
 
     pv = sub.add_parser("validate", help="按规则检查一份档案或表单记录 / validate an input",
                         description="按某地规则检查机构档案（{\"facts\": {...}}）、表单记录"
@@ -112,7 +125,73 @@ def facts_listing() -> dict:
                                 for v in violation_types().values()]}
 
 
+def cite_article(jurisdiction: str, article: str) -> dict:
+    """What ``xieyi rules cite`` prints and ``GET /api/sources/<j>/articles/<a>`` returns."""
+    import sources
+    from forms.errors import CitationNotFound
+
+    try:
+        out = sources.cite(jurisdiction, article)
+    except sources.SourceError as e:
+        raise CitationNotFound(e.code, e.zh, e.en) from None
+    src = sources.get_source(jurisdiction)
+    out["validity"] = source_validity(src)
+    return out
+
+
+def source_validity(src, today: dt.date | None = None) -> dict:
+    """Whether a regulation text is in force today, said for a user (shared by the
+    catalogue, the sources and the citations)."""
+    from sources import validity_on
+
+    return validity_on(src.valid_from, src.valid_to, src.document, today or dt.date.today())
+
+
+def sources_listing(jurisdiction: str | None = None, with_articles: bool = False) -> list[dict]:
+    """The regulation texts (or one) with their validity today and their errata."""
+    import sources
+    from forms.errors import CitationNotFound
+
+    try:
+        srcs = [sources.get_source(jurisdiction)] if jurisdiction else sources.all_sources()
+    except sources.SourceError as e:
+        raise CitationNotFound(e.code, e.zh, e.en) from None
+    out = []
+    for src in srcs:
+        d = src.metadata()
+        d["validity"] = source_validity(src)
+        d["errata"] = [e.to_dict() for e in sources.errata() if e.source == src.jurisdiction]
+        if with_articles:
+            d["articles"] = [s.key for s in src.sections if s.kind not in ("part", "chapter")]
+        out.append(d)
+    return out
+
+
+def cite_text(c: dict) -> str:
+    lines = [f"{c['name']} {c['document']}" + (f"（{c['title']}）" if c["number"] else ""),
+             f"{c['key']}" + (f"（{c['part']['key']} {c['part']['title']}）" if c["part"] else "")]
+    if not c["exact"]:
+        lines.append(f"（“{c['unresolved']}”未能再细分，以下为最接近的一级）")
+    lines += ["", c["text"], ""]
+    v = c["validity"]
+    lines.append(v["message_zh"])
+    for e in c["errata"]:
+        lines.append(f"勘误（{e['certainty_zh']}）：原文“{e['printed']}”→“{e['corrected']}”：{e['reason']}")
+    return "\n".join(lines)
+
+
+def cmd_cite(args: argparse.Namespace) -> int:
+    c = cite_article(args.cite_jurisdiction, args.article)
+    if args.cite_json:
+        _print_json(c)
+    else:
+        print(cite_text(c))
+    return 0
+
+
 def cmd_rules(args: argparse.Namespace) -> int:
+    if getattr(args, "rules_action", None) == "cite":
+        return cmd_cite(args)
     if args.list_facts:
         data = facts_listing()
         if args.json:

@@ -31,10 +31,20 @@ class _Ordered(ma.Schema):
 
 # -- documented shapes ----------------------------------------------------------------------
 
+class ReferenceSchema(_Ordered):
+    jurisdiction = mf.String()
+    key = mf.String(metadata={"description": "条款的规范名 / the article's key"})
+    exact = mf.Boolean(metadata={"description": "条款完全找到 / resolved to the end"})
+    url = mf.String(metadata={"description": "GET 此地址得条文全文 / GET it for the full text"})
+
+
 class CitationSchema(_Ordered):
     document = mf.String(metadata={"description": "文号（无文号时为文件标题）/ document number"})
     article = mf.String(metadata={"description": "条款项目 / article and item"})
     quote = mf.String(metadata={"description": "原文摘录 / the seed's words"})
+    reference = mf.Nested(ReferenceSchema, allow_none=True,
+                          metadata={"description": "条文所在 / where the article opens "
+                                                   "(xieyi rules cite, /api/sources/…)"})
 
 
 class DocumentSchema(_Ordered):

@@ -9,11 +9,13 @@ key for key, and the OpenAPI document describes exactly what is sent.
 
 from __future__ import annotations
 
+import datetime as dt
+
 import marshmallow as ma
 from marshmallow import fields as mf
 from marshmallow import validate as mv
 
-from forms import Field, FormSpec
+from forms import Field, FormSpec, form_errata
 
 FORMATS = ("pdf", "docx")
 
@@ -47,6 +49,31 @@ class FieldSchema(_Ordered):
                       metadata={"description": "每行的列（rows）/ the columns of one row"})
 
 
+JURISDICTIONS = ("jilin", "tianjin", "jingdezhen", "shanxi", "hunan")
+STATUSES = ("in_force", "expired", "not_yet_in_force")
+
+
+class ValidityTodaySchema(_Ordered):
+    status = mf.String(validate=mv.OneOf(STATUSES))
+    status_zh = mf.String()
+    expired = mf.Boolean()
+    as_of = mf.String(metadata={"description": "判断所用的日期 / the date it was judged on"})
+    valid_from = mf.String()
+    valid_to = mf.String(allow_none=True)
+    message_zh = mf.String(metadata={"description": "对使用者意味着什么 / what it means"})
+    message_en = mf.String()
+
+
+class ErratumSchema(_Ordered):
+    source = mf.String(validate=mv.OneOf(JURISDICTIONS))
+    where = mf.String()
+    printed = mf.String(metadata={"description": "原文（转录本原样）/ as printed"})
+    corrected = mf.String(metadata={"description": "改正后 / as corrected"})
+    certainty = mf.String(validate=mv.OneOf(("certain", "probable")))
+    certainty_zh = mf.String()
+    reason = mf.String()
+
+
 class FormSummarySchema(_Ordered):
     id = mf.String()
     jurisdiction = mf.String()
@@ -61,10 +88,15 @@ class FormSummarySchema(_Ordered):
     derived = mf.Boolean(metadata={"description": "无官方格式、依据条文编制 / built from the "
                                                   "articles, not an official layout"})
     derived_note = mf.String(allow_none=True)
+    validity = mf.Nested(ValidityTodaySchema, metadata={
+        "description": "今天是否有效，对使用者意味着什么 / in force today, and what that means"})
 
 
 class FormDescriptionSchema(FormSummarySchema):
     source = mf.Nested(SourceSchema)
+    errata = mf.List(mf.Nested(ErratumSchema), metadata={
+        "description": "表上用到的勘误（certainty：certain 确定，probable 推断）/ the corrections "
+                       "of the source text this form uses, with their certainty"})
     spec_hash = mf.String(metadata={"description": "sha256 of the description"})
     fields = mf.List(mf.Nested(FieldSchema))
 
@@ -118,7 +150,16 @@ def summary_data(spec: FormSpec) -> dict:
         "attachment": spec.attachment, "kind": spec.kind, "categories": list(spec.categories),
         "version": spec.version, "valid_from": spec.valid_from, "valid_to": spec.valid_to,
         "derived": spec.derived, "derived_note": spec.derived_note,
+        "validity": form_validity(spec),
     }
+
+
+def form_validity(spec: FormSpec, today: dt.date | None = None) -> dict:
+    """Whether the form's document is in force today (the catalogue's date: the clock)."""
+    from sources import validity_on
+
+    return validity_on(spec.valid_from, spec.valid_to, spec.source.document,
+                       today or dt.date.today())
 
 
 def description_data(spec: FormSpec) -> dict:
@@ -127,6 +168,7 @@ def description_data(spec: FormSpec) -> dict:
     d["source"] = {"seed": spec.source.seed, "document": spec.source.document,
                    "article": spec.source.article, "quote": spec.source.quote}
     d["spec_hash"] = spec.spec_hash
+    d["errata"] = form_errata(spec)
     d["fields"] = [_field_dict(f) for f in spec.fields]
     return d
 

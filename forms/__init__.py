@@ -44,3 +44,7 @@ __all__ += ["record_schema", "record_to_json", "validate_record"]
 from ._samples import SPECIAL_TEXTS, sample_record  # noqa: E402
 
 __all__ += ["SPECIAL_TEXTS", "sample_record"]
+
+from ._errata import form_errata  # noqa: E402
+
+__all__ += ["form_errata"]

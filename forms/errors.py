@@ -166,6 +166,17 @@ class UnknownName(InputInvalid):
         self.name = name
 
 
+class CitationNotFound(XieyiError):
+    """A jurisdiction or an article that none of the regulation texts xieyi holds has."""
+
+    exit_status = 2
+    http_status = 404
+
+    def __init__(self, code: str, message_zh: str, message_en: str):
+        super().__init__(message_zh, message_en)
+        self.code = code
+
+
 class ParserUnavailable(XieyiError):
     """A filled PDF was given, but no PDF reader is installed in ``parser`` yet."""
 

@@ -35,7 +35,20 @@ from ._loader import (
     rule_sets,
     violation_types,
 )
-from ._model import CATEGORIES, CATEGORY_ZH, KIND_ZH, KINDS, Citation, Rule, RuleSet, Step
+from ._model import (
+    CATEGORIES,
+    CATEGORY_ZH,
+    KIND_ZH,
+    KINDS,
+    OUTCOME_ZH,
+    OUTCOMES,
+    STRENGTH_ZH,
+    STRENGTHS,
+    Citation,
+    Rule,
+    RuleSet,
+    Step,
+)
 from ._validate import requirement_zh, validate
 
 __all__ = [
@@ -44,6 +57,10 @@ __all__ = [
     "JURISDICTIONS",
     "KINDS",
     "KIND_ZH",
+    "OUTCOMES",
+    "OUTCOME_ZH",
+    "STRENGTHS",
+    "STRENGTH_ZH",
     "Citation",
     "FactValue",
     "Facts",

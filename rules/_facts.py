@@ -185,6 +185,8 @@ def coerce(fdef: FactDef, v: Any) -> Any:
         return list(dict.fromkeys(v))
     elif t == "violations":
         return _violations(v)
+    elif t == "staff_bans":
+        return _staff_bans(v)
     else:  # pragma: no cover - the loader admits no other type
         raise AssertionError(t)
     if fdef.minimum is not None and out < Decimal(str(fdef.minimum)):
@@ -219,6 +221,37 @@ def _violations(v: Any) -> list[dict]:
             entry["note"] = str(item["note"])
         out.append(entry)
     return sorted(out, key=lambda e: (e["date"], e["type"]))
+
+
+def _staff_bans(v: Any) -> list[dict]:
+    """``[{name, date, years[, role, note]}]``: staff whose 工伤保险服务资格 was stopped."""
+    if not isinstance(v, list):
+        raise _Bad("type_staff_bans", "应为记录的列表，每条为 {name, date, years}",
+                   "must be a list of {name, date, years}")
+    out = []
+    for i, item in enumerate(v):
+        if not isinstance(item, dict) or set(item) - {"name", "role", "date", "years", "note"} \
+                or not {"name", "date", "years"} <= set(item):
+            raise _Bad("type_staff_ban", f"第 {i + 1} 条应为 {{name, date, years[, role, note]}}",
+                       f"entry {i + 1} must be {{name, date, years[, role, note]}}")
+        if not isinstance(item["name"], str) or not item["name"].strip():
+            raise _Bad("type_staff_ban", f"第 {i + 1} 条的 name 应为人员姓名",
+                       f"entry {i + 1}: name must be the person's name")
+        years = item["years"]
+        if isinstance(years, bool) or not isinstance(years, int) or years <= 0:
+            raise _Bad("type_staff_ban", f"第 {i + 1} 条的 years 应为正整数（停止服务资格的年数）",
+                       f"entry {i + 1}: years must be a positive whole number")
+        try:
+            d = _date(item["date"])
+        except _Bad:
+            raise _Bad("type_date", f"第 {i + 1} 条的日期应为 YYYY-MM-DD",
+                       f"entry {i + 1}: date must be YYYY-MM-DD") from None
+        entry = {"name": item["name"], "date": d, "years": years}
+        for k in ("role", "note"):
+            if item.get(k) is not None:
+                entry[k] = str(item[k])
+        out.append(entry)
+    return sorted(out, key=lambda e: (e["date"], e["name"]))
 
 
 def parse_profile(raw: Any, where_zh: str = "档案", where_en: str = "the profile") -> Facts:

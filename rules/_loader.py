@@ -19,6 +19,7 @@ import yaml
 from forms.errors import RuleDataInvalid, UnknownName
 
 from ._model import (
+    ADVISORY_WORDS,
     CATEGORIES,
     FACT_TYPES,
     KINDS,
@@ -188,6 +189,23 @@ def _leaf(where: str, d: dict, ctx: _Ctx) -> Condition:
         types = value["types"]
         if not isinstance(types, list) or not types or set(types) - set(ctx.vtypes):
             raise _fail(where, f"types must name violation types of facts.yaml: {types!r}")
+    elif op == "odd":
+        if t != "integer" or not isinstance(value, bool):
+            raise _fail(where, f"odd reads an integer fact, with true/false ({fid} is {t})")
+    elif op == "in_quarter":
+        if t != "date":
+            raise _fail(where, f"in_quarter reads a date fact ({fid} is {t})")
+        _keys(where, value, {"quarter", "year_from"}, {"quarter", "year_from"})
+        if value["quarter"] not in (1, 2, 3, 4):
+            raise _fail(where, f"quarter must be 1 to 4, got {value['quarter']!r}")
+        yf = ctx.facts.get(value["year_from"])
+        if yf is None or yf.type != "integer":
+            raise _fail(where, f"year_from {value['year_from']!r} must be an integer fact of "
+                               "facts.yaml")
+    elif op == "none_active":
+        if t != "staff_bans":
+            raise _fail(where, f"none_active reads a staff_bans fact ({fid} is {t})")
+        _keys(where, value, set())
     elif op == "by_deadline":
         if t != "date":
             raise _fail(where, f"by_deadline reads a date fact ({fid} is {t})")
@@ -316,7 +334,12 @@ def _rule(where: str, d: Any, doc: Document, kinds: tuple[str, ...], ctx: _Ctx) 
         raise _fail(where, "kinds go with the assistive category")
     forms = [k for k in ("fact", "all", "any") if k in d]
     material = d.get("material")
-    if d["kind"] == "material":
+    cond: Condition | None
+    if d["kind"] == "manual":
+        if forms or "op" in d or "value" in d or material is not None:
+            raise _fail(where, "a manual rule (checked by a person) has no condition")
+        cond = None
+    elif d["kind"] == "material":
         if forms or not isinstance(material, str) or not _ID.match(material):
             raise _fail(where, "a material rule names its material key, and no condition")
         cond = _leaf(where, {"fact": "materials_submitted", "op": "contains", "value": material},
@@ -334,12 +357,22 @@ def _rule(where: str, d: Any, doc: Document, kinds: tuple[str, ...], ctx: _Ctx) 
             cond = _condition(where, {forms[0]: d[forms[0]]}, ctx)
     when = _condition(f"{where}.when", d["when"], ctx) if "when" in d else None
     also = tuple(_citation(f"{where}.also[{i}]", c, doc) for i, c in enumerate(d.get("also") or []))
+    citation = _citation(f"{where}.citation", d["citation"], doc)
+    advisory = d.get("advisory", False)
+    if not isinstance(advisory, bool):
+        raise _fail(where, f"advisory is true or false, got {advisory!r}")
+    # one policy for 原则上/一般: advisory exactly when the quoted text says so
+    says = [w for w in ADVISORY_WORDS if w in citation.quote]
+    if says and not advisory:
+        raise _fail(where, f"the quote says {says[0]}: the rule must be advisory: true")
+    if advisory and not says:
+        raise _fail(where, f"advisory: true, but the quote says none of {ADVISORY_WORDS}")
     return Rule(
         id=rid, jurisdiction=doc.jurisdiction, kind=d["kind"], categories=tuple(cats),
         kinds=tuple(rkinds), title=_text(where, d["title"]), condition=cond,
-        unit=d.get("unit"), citation=_citation(f"{where}.citation", d["citation"], doc),
+        unit=d.get("unit"), citation=citation,
         valid_from=doc.valid_from, valid_to=doc.valid_to, also=also, when=when,
-        advisory=bool(d.get("advisory", False)), note=d.get("note"), material=material,
+        advisory=advisory, note=d.get("note"), material=material,
     )
 
 

@@ -19,15 +19,46 @@ KINDS = ("prosthetics_orthotics", "hearing_aid", "optical_aid", "artificial_eye"
 KIND_ZH = {"prosthetics_orthotics": "假肢矫形器", "hearing_aid": "助听器",
            "optical_aid": "光学助视器", "artificial_eye": "假眼", "denture": "假牙"}
 
-#: what a rule is about; the first four decide whether an applicant is eligible
-RULE_KINDS = ("eligibility", "exclusion", "ban", "pass_mark", "material",
-              "term", "suspension", "renewal", "termination")
+#: what a rule is about; eligibility, exclusion, ban and pass_mark decide whether an
+#: applicant is eligible, scope whether the document applies to it at all
+RULE_KINDS = ("eligibility", "exclusion", "ban", "pass_mark", "material", "scope",
+              "procedure", "manual", "term", "suspension", "renewal", "termination")
 OUTCOME_KINDS = ("eligibility", "exclusion", "ban", "pass_mark")
 #: rules about a running agreement: checked only when their facts are given
 AGREEMENT_KINDS = ("term", "suspension", "renewal", "termination")
+#: rules checked only when their facts are given: a running agreement's, and the agency's
+#: own procedure (公告, 评估工作组…), which does not decide the applicant's eligibility
+ON_FACTS_KINDS = (*AGREEMENT_KINDS, "procedure")
 RULE_KIND_ZH = {"eligibility": "申请条件", "exclusion": "不得申请的情形", "ban": "禁止再次申请",
-                "pass_mark": "评估合格线", "material": "申请材料", "term": "协议期限",
+                "pass_mark": "评估合格线", "material": "申请材料", "scope": "适用范围",
+                "procedure": "经办程序", "manual": "需人工核查",
+                "term": "协议期限",
                 "suspension": "暂停/中止的限制", "renewal": "续签", "termination": "解除/终止协议的情形"}
+
+#: how strongly a rule binds.  One policy for every rule: a rule whose quoted text says
+#: 原则上 or 一般 is advisory (a failure is reported, it does not decide the outcome); every
+#: other rule is binding.  The loader refuses a rule that breaks this policy either way.
+STRENGTHS = ("binding", "advisory")
+STRENGTH_ZH = {"binding": "约束性条款（不符合即影响结论）",
+               "advisory": "原则性条款（原文“原则上”或“一般”，不符合时提示，不影响结论）"}
+ADVISORY_WORDS = ("原则上", "一般")
+
+#: the outcome of a validation, in order of precedence
+OUTCOMES = ("expired", "not_yet_in_force", "out_of_scope", "ineligible", "incomplete",
+            "undetermined", "eligible")
+OUTCOME_ZH = {"expired": "规则已失效", "not_yet_in_force": "规则尚未施行",
+              "out_of_scope": "不适用本文件", "ineligible": "不符合条件",
+              "incomplete": "申请材料不全，需补正", "undetermined": "事实不全，无法判定",
+              "eligible": "符合条件"}
+OUTCOME_EN = {"expired": "rules expired", "not_yet_in_force": "rules not yet in force",
+              "out_of_scope": "outside the document's scope", "ineligible": "not eligible",
+              "incomplete": "materials missing: to be supplied", "undetermined":
+              "facts missing: cannot decide", "eligible": "eligible"}
+
+#: the steps (deadlines.yaml) that say how long an applicant has to supply missing
+#: materials, and how soon the agency must tell it what is missing
+SUPPLEMENT_REPLY_STEP = "supplement_reply"
+SUPPLEMENT_NOTICE_STEP = "supplement_notice"
 
 #: operators of a condition leaf, with how they read in Chinese
 OPERATORS = {
@@ -39,10 +70,13 @@ OPERATORS = {
     "none_within": "期间内无",
     "none_in_calendar_years": "年度内无",
     "by_deadline": "不晚于",
+    "odd": "为单数",
+    "in_quarter": "在季度内",
+    "none_active": "无在期内的",
 }
 NUMERIC_OPS = ("ge", "gt", "le", "lt", "eq")
 FACT_TYPES = ("integer", "number", "boolean", "date", "choice", "kinds", "materials",
-              "violations")
+              "violations", "staff_bans")
 STEP_UNITS = ("working_days", "days", "months", "years", "fixed")
 #: deadline: act by ``due``; period: the period (公示期…) ends on ``due``; minimum: it lasts
 #: at least until ``due``; limit: it may last at most until ``due``; ban: no new application
@@ -115,7 +149,12 @@ class Citation:
     quote: str
 
     def to_dict(self) -> dict:
-        return {"document": self.document, "article": self.article, "quote": self.quote}
+        # where the article opens (xieyi rules cite, GET /api/sources/…): the sources
+        # package resolves the article in the document's text
+        from sources import reference
+
+        return {"document": self.document, "article": self.article, "quote": self.quote,
+                "reference": reference(self.document, self.article)}
 
     def text(self) -> str:
         return f"{self.document} {self.article}：“{self.quote}”"
@@ -133,7 +172,8 @@ class Condition:
     @property
     def facts(self) -> tuple[str, ...]:
         if self.fact is not None:
-            extra = (self.value["from"],) if self.op == "by_deadline" else ()
+            extra = ((self.value["from"],) if self.op == "by_deadline" else
+                     (self.value["year_from"],) if self.op == "in_quarter" else ())
             return (self.fact, *extra)
         out: list[str] = []
         for p in self.parts:
@@ -155,7 +195,8 @@ class Rule:
     #: assistive kinds the rule is for; empty: every kind of the categories
     kinds: tuple[str, ...]
     title: str
-    condition: Condition
+    #: None for a manual rule (需人工核查): nothing in an application can decide it
+    condition: Condition | None
     unit: str | None
     citation: Citation
     valid_from: dt.date
@@ -164,15 +205,19 @@ class Rule:
     also: tuple[Citation, ...] = ()
     #: applies only when this holds (None: always)
     when: Condition | None = None
-    #: 原则上…: a failure is reported but does not make the applicant ineligible
+    #: 原则上/一般…: a failure is reported but does not make the applicant ineligible
     advisory: bool = False
     note: str | None = None
     #: material rules: the material's key (what ``materials_submitted`` lists)
     material: str | None = None
 
     @property
+    def strength(self) -> str:
+        return "advisory" if self.advisory else "binding"
+
+    @property
     def facts(self) -> tuple[str, ...]:
-        out = list(self.condition.facts)
+        out = list(self.condition.facts) if self.condition is not None else []
         if self.when is not None:
             out.extend(f for f in self.when.facts if f not in out)
         return tuple(out)
@@ -180,15 +225,16 @@ class Rule:
     @property
     def fact(self) -> str | None:
         """The one fact of a simple rule (``None`` for a composite one)."""
-        return self.condition.fact
+        return self.condition.fact if self.condition is not None else None
 
     @property
-    def op(self) -> str:
-        return self.condition.op
+    def op(self) -> str | None:
+        return self.condition.op if self.condition is not None else None
 
     @property
     def threshold(self) -> Any:
-        return self.condition.value if self.condition.fact is not None else None
+        c = self.condition
+        return c.value if c is not None and c.fact is not None else None
 
     def applies_to(self, category: str) -> bool:
         return category in self.categories
@@ -200,9 +246,10 @@ class Rule:
             "categories": list(self.categories), "kinds": list(self.kinds),
             "title": self.title, "fact": self.fact, "op": self.op,
             "threshold": self.threshold, "unit": self.unit,
-            "condition": self.condition.to_dict(),
+            "condition": self.condition.to_dict() if self.condition is not None else None,
             "when": self.when.to_dict() if self.when else None,
-            "advisory": self.advisory, "material": self.material, "note": self.note,
+            "advisory": self.advisory, "strength": self.strength,
+            "strength_zh": STRENGTH_ZH[self.strength], "material": self.material, "note": self.note,
             "citation": self.citation.to_dict(),
             "also": [c.to_dict() for c in self.also],
             "valid_from": self.valid_from.isoformat(),

@@ -6,11 +6,22 @@ Conditions are three-valued: ``all`` fails when any part fails and is unknown wh
 part is unknown; ``any`` passes when any part passes.  A rule whose ``when`` is false
 does not apply; one whose ``when`` is unknown counts only if it passes anyway.
 
-The outcome: ``ineligible`` when a binding rule fails (advisory rules, 原则上…, are
-reported but do not decide), ``incomplete`` when none fails but an eligibility rule could
-not be decided for want of facts, ``eligible`` otherwise.  Rules about a running
-agreement (term, suspension, renewal, termination) are checked only when their facts are
-given.  Materials are listed apart: what is still to provide does not decide eligibility.
+The outcome is one of ``OUTCOMES``, the first that holds: ``expired`` or
+``not_yet_in_force`` when the rule set was not in force on the date (what the rules would
+say is kept as ``rules_outcome``, for reference only); ``out_of_scope`` when a scope rule
+fails (the document does not apply to this applicant); ``ineligible`` when a binding rule
+fails; ``incomplete`` (需补正) when the submitted materials are given and some are
+missing, with the jurisdiction's 补正 deadline, or the plain statement that its document
+sets none; ``undetermined`` when a binding rule that decides eligibility could not be
+decided for want of facts; ``eligible`` otherwise.
+
+One policy for 原则上/一般: a rule whose quotation says either is advisory (its failure is
+reported and does not decide); every other rule is binding; each finding says which
+(``strength``, ``strength_zh``).  Rules about a running agreement (term, suspension,
+renewal, termination) and about the agency's own procedure are checked only when their
+facts are given; a procedure rule's failure is reported, and does not decide the
+applicant's outcome.  Conduct that no application can show (expertise, prices, obeying
+the law…) is listed, cited, as ``manual_checks`` (需人工核查).
 """
 
 from __future__ import annotations
@@ -21,7 +32,7 @@ from typing import Any
 
 from forms.errors import InputInvalid, UnknownName
 
-from ._calendar import add_period
+from ._calendar import COUNT_ZH, add_period
 from ._deadlines import count_step, parse_date, validity
 from ._facts import Facts, FactValue, Source, _show, check_category, to_json
 from ._loader import fact_defs, get_rule_set, violation_types
@@ -30,17 +41,21 @@ from ._model import (
     CATEGORY_ZH,
     KIND_ZH,
     KINDS,
+    ON_FACTS_KINDS,
     OPERATORS,
+    OUTCOME_EN,
     OUTCOME_KINDS,
+    OUTCOME_ZH,
     RULE_KIND_ZH,
+    STRENGTH_ZH,
+    SUPPLEMENT_NOTICE_STEP,
+    SUPPLEMENT_REPLY_STEP,
     Condition,
     Rule,
     RuleSet,
 )
 
 STATUS_ZH = {"pass": "符合", "fail": "不符合", "unknown": "无法判定"}
-OUTCOME_ZH = {"eligible": "符合条件", "ineligible": "不符合条件",
-              "incomplete": "事实不全，无法判定"}
 _PERIOD_ZH = {"years": "年", "months": "个月", "days": "日"}
 
 
@@ -56,8 +71,10 @@ def _period_text(value: dict) -> str:
     return f"{n}{_PERIOD_ZH[k]}"
 
 
-def requirement_zh(c: Condition, unit: str | None = None) -> str:
+def requirement_zh(c: Condition | None, unit: str | None = None) -> str:
     """A condition as a short Chinese requirement (床位数 ≥ 30张)."""
+    if c is None:
+        return "需人工核查（不能从申请材料或档案判定）"
     if c.fact is None:
         joiner = {"all": "且", "any": "或"}.get(c.op)
         if c.op == "not":
@@ -85,6 +102,12 @@ def requirement_zh(c: Condition, unit: str | None = None) -> str:
         return f"{v['years']}个年度内（含当年度）无：{types}"
     if c.op == "by_deadline":
         return f"{label}不晚于自{fact_defs()[v['from']].label}计算的“{v['step']}”期限"
+    if c.op == "odd":
+        return f"{label}为{'单数' if v else '双数'}"
+    if c.op == "in_quarter":
+        return f"{label}在{fact_defs()[v['year_from']].label}的第{v['quarter']}季度内"
+    if c.op == "none_active":
+        return f"{label}：检查日期无人在停止服务资格期内"
     raise AssertionError(c.op)  # pragma: no cover
 
 
@@ -150,6 +173,39 @@ class _Eval:
             if later:
                 detail += f"；另有 {len(later)} 条日期在检查日期之后的记录未计入"
             return _st(not hits), [to_json(e) for e in hits], detail
+        if op == "odd":
+            ok = (v % 2 == 1) is want
+            return (_st(ok), v, f"要求为{'单数' if want else '双数'}，实际 {v}"
+                                f"{fact_defs()[fact].unit or ''}")
+        if op == "in_quarter":
+            yf = want["year_from"]
+            if not self.facts.has(yf):
+                self.missing.append(yf)
+                return "unknown", v.isoformat(), f"未提供：{fact_defs()[yf].label}（{yf}）"
+            year, q = self.facts.get(yf), want["quarter"]
+            first = dt.date(year, 3 * q - 2, 1)
+            last = add_period(first, months=3) - dt.timedelta(days=1)
+            ok = first <= v <= last
+            return (_st(ok), v.isoformat(),
+                    f"要求在 {year} 年第{q}季度（{first} 至 {last}）内，实际 {v}")
+        if op == "none_active":
+            active, later = [], 0
+            for e in v:
+                end = add_period(e["date"], years=e["years"])
+                if e["date"] > self.on:
+                    later += 1
+                elif self.on <= end:
+                    active.append((e, end))
+            if active:
+                detail = "检查日期仍在停止服务资格期内：" + "；".join(
+                    f"{e['name']}{'（' + e['role'] + '）' if e.get('role') else ''}"
+                    f"自 {e['date']} 起停止{e['years']}年，至 {end} 届满，{end + dt.timedelta(days=1)} 起恢复"
+                    for e, end in active)
+            else:
+                detail = f"{len(v)} 条记录，检查日期 {self.on} 均已届满" if v else "无停止服务资格的人员"
+            if later:
+                detail += f"；另有 {later} 条日期在检查日期之后的记录未计入"
+            return _st(not active), [to_json(e) for e, _ in active], detail
         if op == "by_deadline":
             frm = want["from"]
             if not self.facts.has(frm):
@@ -212,6 +268,8 @@ def _finding(rule: Rule, status: str, actual: dict, details: list[str], facts: F
         "status": status,
         "status_zh": STATUS_ZH[status],
         "advisory": rule.advisory,
+        "strength": rule.strength,
+        "strength_zh": STRENGTH_ZH[rule.strength],
         "fact": rule.fact,
         "facts": list(cond_facts),
         "op": rule.op,
@@ -274,6 +332,7 @@ def validate(facts: Facts, jurisdiction: str, category: str, kind: str | None = 
     ev = _Eval(facts, on, rs)
     findings: list[dict] = []
     materials: list[dict] = []
+    manual: list[dict] = []
     not_applicable: list[dict] = []
     not_checked: list[dict] = []
     for rule in rs.rules:
@@ -283,10 +342,14 @@ def validate(facts: Facts, jurisdiction: str, category: str, kind: str | None = 
             not_applicable.append(_not_applicable(
                 rule, f"只适用于{'、'.join(KIND_ZH[k] for k in rule.kinds)}配置"))
             continue
-        if rule.kind in AGREEMENT_KINDS and not all(facts.has(f) for f in rule.facts):
+        if rule.kind == "manual":
+            manual.append(_manual(rule))
+            continue
+        if rule.kind in ON_FACTS_KINDS and not all(facts.has(f) for f in rule.facts):
             lacking = [f for f in rule.facts if not facts.has(f)]
+            what = "协议履行中的规则" if rule.kind in AGREEMENT_KINDS else "经办程序的规则"
             not_checked.append(_not_applicable(
-                rule, "协议履行中的规则，未提供：" + "、".join(fact_defs()[f].label for f in lacking)))
+                rule, f"{what}，未提供：" + "、".join(fact_defs()[f].label for f in lacking)))
             continue
         reason = None
         if rule.kinds and not kinds:
@@ -312,17 +375,24 @@ def validate(facts: Facts, jurisdiction: str, category: str, kind: str | None = 
         f = _finding(rule, status, actual, details, facts, reason)
         (materials if rule.kind == "material" else findings).append(f)
 
-    binding = [f for f in findings if not f["advisory"]]
+    binding = [f for f in findings if not f["advisory"] and f["kind"] != "procedure"]
     failing = [f["rule"] for f in binding if f["status"] == "fail"]
+    out_of_scope = [f["rule"] for f in binding if f["kind"] == "scope" and f["status"] == "fail"]
     undecided = [f["rule"] for f in binding
-                 if f["status"] == "unknown" and f["kind"] in OUTCOME_KINDS]
-    outcome = "ineligible" if failing else "incomplete" if undecided else "eligible"
+                 if f["status"] == "unknown" and f["kind"] in (*OUTCOME_KINDS, "scope")]
+    to_provide = [m for m in materials if m["status"] != "pass"]
+    materials_given = facts.has("materials_submitted")
+    supplement = _supplement(rs, facts, to_provide if materials_given else [])
+    state = validity(rs, on)
+    rules_outcome = ("out_of_scope" if out_of_scope else "ineligible" if failing
+                     else "incomplete" if supplement["required"]
+                     else "undetermined" if undecided else "eligible")
+    outcome = state["validity"] if not state["in_force"] else rules_outcome
+    outcome_zh, outcome_en = _outcome_text(outcome, rs, out_of_scope, findings, supplement)
     defs = fact_defs()
     missing = list(dict.fromkeys(m for m in ev.missing if m != "materials_submitted"))
-    state = validity(rs, on)
     warnings = ([state["message_zh"]] if not state["in_force"] else []) + notes + facts.notes
     warnings += ev.warnings
-    to_provide = [m for m in materials if m["status"] != "pass"]
     return {
         "jurisdiction": rs.jurisdiction,
         "jurisdiction_name": rs.document.name,
@@ -333,24 +403,31 @@ def validate(facts: Facts, jurisdiction: str, category: str, kind: str | None = 
         "on_source": on_source,
         "rule_set": state,
         "outcome": outcome,
-        "outcome_zh": OUTCOME_ZH[outcome],
+        "outcome_label_zh": OUTCOME_ZH[outcome],
+        "outcome_zh": outcome_zh,
+        "outcome_en": outcome_en,
+        "rules_outcome": rules_outcome,
+        "rules_outcome_zh": OUTCOME_ZH[rules_outcome],
         "summary": {s: sum(1 for f in findings if f["status"] == s)
                     for s in ("pass", "fail", "unknown")},
         "failing_rules": failing,
         "advisory_failures": [f["rule"] for f in findings
                               if f["advisory"] and f["status"] == "fail"],
+        "procedure_failures": [f["rule"] for f in findings if f["kind"] == "procedure"
+                               and not f["advisory"] and f["status"] == "fail"],
         "undecided_rules": undecided,
         "missing_facts": [{"fact": m, "label": defs[m].label, "type": defs[m].type,
                            "unit": defs[m].unit} for m in missing],
         "findings": findings,
         "materials": {
-            "complete": (None if not facts.has("materials_submitted")
-                         else not to_provide),
+            "complete": None if not materials_given else not to_provide,
             "items": materials,
             "to_provide": [{"material": _material_key(rs, m["rule"]), "title": m["title"],
                             "status": m["status"], "citation": m["citation"]}
                            for m in to_provide],
         },
+        "supplement": supplement,
+        "manual_checks": manual,
         "checks": facts.checks,
         "not_applicable": not_applicable,
         "not_checked": not_checked,
@@ -361,6 +438,73 @@ def validate(facts: Facts, jurisdiction: str, category: str, kind: str | None = 
         "provisional": ev.provisional,
         "warnings": warnings,
     }
+
+
+def _outcome_text(outcome: str, rs: RuleSet, out_of_scope: list[str],
+                  findings: list[dict], supplement: dict) -> tuple[str, str]:
+    """The outcome said in full: the label, and what makes it (the date, the rule)."""
+    doc = rs.document
+    if outcome == "expired":
+        return (f"规则已于 {doc.valid_to} 期满失效（{doc.number}，“{doc.validity_quote}”），"
+                "不作符合与否的结论",
+                f"rules expired on {doc.valid_to} ({doc.number}): no pass or fail is given")
+    if outcome == "not_yet_in_force":
+        return (f"规则尚未施行（{doc.number}自 {doc.valid_from} 起施行），不作符合与否的结论",
+                f"rules not yet in force ({doc.number} takes effect on {doc.valid_from})")
+    if outcome == "out_of_scope":
+        f = next(f for f in findings if f["rule"] == out_of_scope[0])
+        c = f["citation"]
+        return (f"{OUTCOME_ZH[outcome]}：{c['article']}“{c['quote']}”",
+                f"{OUTCOME_EN[outcome]} ({c['article']})")
+    if outcome == "incomplete":
+        items = "、".join(i["title"] for i in supplement["items"])
+        d = supplement["deadline"]
+        return (f"{OUTCOME_ZH[outcome]}：{items}。补正期限：{supplement['deadline_zh']}",
+                f"{OUTCOME_EN[outcome]}: {', '.join(i['material'] for i in supplement['items'])}; "
+                + (f"to be supplied within {d['count']} {d['unit'].replace('_', ' ')} of "
+                   "the notice" + (f", by {d['due']}" if d["due"] else "")
+                   if d else f"{rs.document.number} sets no deadline for supplying them"))
+    return OUTCOME_ZH[outcome], OUTCOME_EN[outcome]
+
+
+def _manual(rule: Rule) -> dict:
+    return {"rule": rule.id, "kind": rule.kind, "kind_zh": RULE_KIND_ZH[rule.kind],
+            "title": rule.title, "status": "manual", "status_zh": "需人工核查",
+            "advisory": rule.advisory, "strength": rule.strength,
+            "strength_zh": STRENGTH_ZH[rule.strength], "note": rule.note,
+            "citation": rule.citation.to_dict(), "also": [c.to_dict() for c in rule.also]}
+
+
+def _supplement(rs: RuleSet, facts: Facts, to_provide: list[dict]) -> dict:
+    """What is to be supplied (补正) and by when, as the jurisdiction's document says."""
+    reply = rs.step(SUPPLEMENT_REPLY_STEP)
+    notice = rs.step(SUPPLEMENT_NOTICE_STEP)
+    items = [{"material": _material_key(rs, m["rule"]), "title": m["title"],
+              "citation": m["citation"]} for m in to_provide]
+    deadline = None
+    if reply is not None:
+        amount = f"{reply.count}{COUNT_ZH[reply.unit]}"
+        deadline = {"step": reply.id, "name": reply.name, "from_event": reply.from_event,
+                    "count": reply.count, "unit": reply.unit, "note": reply.note,
+                    "citation": reply.citation.to_dict(), "from": None, "due": None,
+                    "provisional": False}
+        text = (f"自{reply.from_event}起{amount}内补正（{reply.citation.article}：“"
+                f"{reply.citation.quote}”）" + (f"；{reply.note}" if reply.note else ""))
+        if facts.has("supplement_notice_date"):
+            start = facts.get("supplement_notice_date")
+            c = count_step(reply, start)
+            deadline.update({"from": start.isoformat(), "due": c.due.isoformat(),
+                             "provisional": c.provisional})
+            text = (f"最迟 {c.due}{'（临时结果）' if c.provisional else ''}：" + text)
+        deadline_zh = text
+    else:
+        deadline_zh = f"{rs.document.number}未规定申请机构补正材料的期限"
+        if notice is not None:
+            deadline_zh += (f"；经办机构{notice.name}：自{notice.from_event}起{notice.count}"
+                            f"{COUNT_ZH[notice.unit]}内（{notice.citation.article}：“"
+                            f"{notice.citation.quote}”）")
+    return {"required": bool(to_provide), "items": items, "deadline": deadline,
+            "deadline_zh": deadline_zh}
 
 
 def _material_key(rs: RuleSet, rule_id: str) -> str:

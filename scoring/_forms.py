@@ -9,9 +9,11 @@ of another kind); the total row and the panel's signature line close the table.
 
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import Any
 
-from ._model import ScoringTable
+from ._bands import band_name
+from ._model import ScoringTable, _fmt
 
 CATEGORY = {"medical": "medical", "rehab": "rehab"}
 VALIDITY = {"shanxi": ("2022-08-08", "2024-08-07"), "tianjin": ("2024-07-01", "2029-06-30"),
@@ -283,6 +285,31 @@ def record_from_result(result: dict) -> dict:
     return rec
 
 
+def _band_sample(c, full: bool) -> tuple[str, str | None]:
+    """A value of a bands check scoring the most (``full``) or the least, and the panel's
+    choice when that value can only lie in a declared gap (the lowest: 不得分 below the
+    first printed band); values in a gap or an overlap are avoided where a band has others."""
+    def inside(b) -> Decimal | None:
+        hi = b.max if b.max is not None else b.min + 10
+        for x in (b.min, b.min + 1, (b.min + hi) / 2, hi - 1, hi):
+            if b.contains(x) and not any(g.contains(x) for g in c.gaps):
+                return x
+        return None
+
+    for b in sorted(c.bands, key=lambda b: b.value, reverse=full):
+        x = inside(b)
+        if x is not None:
+            if full or b.value == 0 or not any(g.kind == "gap" and g.min < b.min
+                                               for g in c.gaps):
+                return _fmt(x), None
+            break
+    # the least is a gap below the printed bands: the panel's 不得分
+    g = min((g for g in c.gaps if g.kind == "gap"), key=lambda g: g.min)
+    low = min(g.choices, key=lambda b: b.value)
+    x = g.min if g.min_inclusive else (g.min + g.max) / 2 if g.max is not None else g.min + 1
+    return _fmt(x), band_name(low)
+
+
 def example_input(t: ScoringTable, style: str = "full", kind: str | None = None) -> dict:
     """An input giving full marks (``full``) or nothing at all (``missing``) on every item."""
     kind = kind or t.kinds[0]
@@ -311,6 +338,7 @@ def example_input(t: ScoringTable, style: str = "full", kind: str | None = None)
         if t.facts:
             out["facts"] = facts
         return out
+    resolve: dict[str, str] = {}
     for it in t.applicable(kind):
         if it.mode == "veto":
             items[it.id] = {"met": True}
@@ -333,10 +361,14 @@ def example_input(t: ScoringTable, style: str = "full", kind: str | None = None)
                     best = max(c.options, key=lambda o: o[1]) if full else min(c.options, key=lambda o: o[1])
                     v[c.id] = best[0]
                 elif c.type == "bands":
-                    b = max(c.bands, key=lambda b: b.value) if full else min(c.bands, key=lambda b: b.value)
-                    v[c.id] = str(b.min if b.min_inclusive else b.min + 1)
+                    value, choice = _band_sample(c, full)
+                    v[c.id] = value
+                    if choice is not None:
+                        resolve[it.id] = choice
             items[it.id] = v
     out: dict[str, Any] = {"kind": kind, "items": items}
+    if resolve:
+        out["resolve"] = resolve
     if t.one_vote_veto:
         out["one_vote_veto"] = {c: False for c, _ in t.one_vote_veto.conditions}
     return out

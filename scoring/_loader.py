@@ -2,7 +2,8 @@
 
 Loading rejects unknown keys and check types, and checks the arithmetic the printed table
 promises: each kind's applicable items add up to the table's total; an ``award`` item's
-checks can reach exactly its points; bands and brackets neither gap nor overlap.  The pass
+checks can reach exactly its points; bands and brackets are as printed, and every gap or
+overlap between them is declared in the data (``scoring._bands``), none silently closed.  The pass
 mark is not restated here: a table names the rule (rules/data) that holds it, so the 90 of
 第十五条 lives in one place.
 """
@@ -25,6 +26,7 @@ from ._model import (
     MODES,
     PURPOSES,
     Band,
+    BandGap,
     Check,
     Citation,
     Item,
@@ -34,6 +36,8 @@ from ._model import (
     ScoringTable,
 )
 from forms._strict import check_keys
+
+from ._bands import find_gaps, gap_choices
 
 DATA_DIR = Path(__file__).parent / "data"
 #: the kinds of institution a table can be for: the three categories and the assistive kinds
@@ -75,44 +79,71 @@ def _citation(where: str, d: Any, document: str) -> Citation:
     return Citation(document=d.get("document", document), article=d["article"], quote=d["quote"])
 
 
-def _bands(where: str, raw: Any, value_key: str, lo: Decimal,
-           hi: Decimal | None) -> tuple[Band, ...]:
-    """Bands sorted by ``min``, checked to cover ``[lo, hi]`` (``hi`` None: unbounded) with
-    neither a gap nor an overlap."""
+def _bands(where: str, raw: Any, value_key: str, lo: Decimal, hi: Decimal | None,
+           gaps_raw: Any = None, wording: str | None = None) -> tuple[tuple[Band, ...], tuple[BandGap, ...]]:
+    """Bands as printed, sorted by ``min``, within ``[lo, hi]`` (``hi`` None: unbounded), and
+    the gaps and overlaps they leave in it.
+
+    Every band gives its printed ``text``, a part of ``wording`` (the item's 评分标准 or the
+    article's quote).  The gaps and overlaps are computed from the bands; the data must
+    declare each one under ``gaps`` with a ``note`` (why the wording leaves it open), and
+    declare no other: a band edge moved by mistake shows as a gap nobody declared."""
     if not isinstance(raw, list) or not raw:
         raise _fail(where, "bands is a non-empty list")
     bands = []
     for i, b in enumerate(raw):
         w = f"{where}[{i}]"
-        _keys(w, b, {"min", "max", value_key, "min_inclusive", "max_inclusive", "label", "note"},
-              {"min", value_key})
+        _keys(w, b, {"min", "max", value_key, "min_inclusive", "max_inclusive", "label", "note", "text"},
+              {"min", value_key, "text"})
+        text = b["text"]
+        if not isinstance(text, str) or not text or (wording is not None and text not in wording):
+            raise _fail(w, f"text {text!r} is not a part of the printed wording {wording!r}")
         bands.append(Band(min=_dec(w, b["min"]),
                           max=None if b.get("max") is None else _dec(w, b["max"]),
                           value=_dec(w, b[value_key]),
                           min_inclusive=bool(b.get("min_inclusive", True)),
                           max_inclusive=bool(b.get("max_inclusive", False)),
-                          label=b.get("label"), note=b.get("note")))
+                          label=b.get("label"), note=b.get("note"), text=text))
     bands.sort(key=lambda b: (b.min, not b.min_inclusive))
-    first, last = bands[0], bands[-1]
-    if first.min != lo or not first.min_inclusive:
-        raise _fail(where, f"the first band must start at {lo} inclusive")
-    if hi is None and last.max is not None:
-        raise _fail(where, "the last band must be open-ended")
-    if hi is not None and (last.max != hi or not last.max_inclusive):
-        raise _fail(where, f"the last band must end at {hi} inclusive")
-    for a, b in zip(bands, bands[1:]):
-        if a.max is None:
-            raise _fail(where, "an open-ended band before another: they overlap")
-        if a.max != b.min:
-            raise _fail(where, f"{'gap' if a.max < b.min else 'overlap'} between "
-                               f"{a.describe()} and {b.describe()}")
-        if a.max_inclusive == b.min_inclusive:
-            # both include the boundary: an overlap; neither: a gap (e.g. >150 and <150)
-            raise _fail(where, f"{'overlap' if a.max_inclusive else 'gap'} at {a.max}")
-    return tuple(bands)
+    for b in bands:
+        if b.min < lo or (hi is not None and (b.max is None or b.max > hi)) or \
+                (b.max is not None and (b.max < b.min or b.max == b.min and not (b.min_inclusive and b.max_inclusive))):
+            raise _fail(where, f"band {b.describe()} is empty or outside {lo}–{hi if hi is not None else '∞'}")
+    if len({b.value for b in bands}) != len(bands):
+        # a panel names the band it chooses by its points (or share)
+        raise _fail(where, "two bands have the same value")
+    if not isinstance(gaps_raw, (list, type(None))):
+        raise _fail(where, "gaps is a list")
+    declared = {}
+    for i, g in enumerate(gaps_raw or ()):
+        w = f"{where}.gaps[{i}]"
+        _keys(w, g, {"kind", "at", "min", "max", "min_inclusive", "max_inclusive", "note"}, {"kind", "note"})
+        if g["kind"] not in ("gap", "overlap") or ("at" in g) == ("min" in g) or \
+                ("at" in g and {"max", "min_inclusive", "max_inclusive"} & set(g)):
+            raise _fail(w, "kind gap or overlap, and either at (one number) or min and max")
+        if "at" in g:
+            key = (g["kind"], _dec(w, g["at"]), True, _dec(w, g["at"]), True)
+        else:
+            key = (g["kind"], _dec(w, g["min"]), bool(g.get("min_inclusive", True)),
+                   None if g.get("max") is None else _dec(w, g["max"]), bool(g.get("max_inclusive", False)))
+        if not isinstance(g["note"], str) or not g["note"].strip():
+            raise _fail(w, "a gap's note says why the printed wording leaves it open")
+        declared[key] = g["note"]
+    gaps = []
+    for g in find_gaps(tuple(bands), lo, hi):
+        key = (g["kind"], g["min"], g["min_inclusive"], g["max"], g["max_inclusive"])
+        span = BandGap(g["kind"], g["min"], g["max"], g["min_inclusive"], g["max_inclusive"], (), "")
+        if key not in declared:
+            raise _fail(where, f"undeclared {g['kind']} {span.describe()} between the printed bands: "
+                               f"declare it under gaps with a note")
+        gaps.append(BandGap(g["kind"], g["min"], g["max"], g["min_inclusive"], g["max_inclusive"],
+                            gap_choices(tuple(bands), g), declared.pop(key)))
+    if declared:
+        raise _fail(where, f"declared gaps the bands do not leave: {sorted(map(str, declared))}")
+    return tuple(bands), tuple(gaps)
 
 
-_CHECK_KEYS = {"id", "type", "label", "unit", "deduct", "elements", "required", "points", "each",
+_CHECK_KEYS = {"gaps", "id", "type", "label", "unit", "deduct", "elements", "required", "points", "each",
                "max", "options", "bands", "rule"}
 #: a condition's checks: the deduct primitives without a deduction (met or not)
 _NEEDS_CONDITION = {"required": set(), "minimum": {"min"}, "per_missing": {"elements"}}
@@ -151,7 +182,7 @@ def _condition_check(where: str, d: Any, rules: dict) -> Check:
                  rule=rule_id)
 
 
-def _check(where: str, d: Any, mode: str) -> Check:
+def _check(where: str, d: Any, mode: str, wording: str | None = None) -> Check:
     _keys(where, d, _CHECK_KEYS | {"min"}, {"id", "type", "label"})
     where = f"{where}.{d['id']}"
     ctype = d["type"]
@@ -163,9 +194,9 @@ def _check(where: str, d: Any, mode: str) -> Check:
     missing = _NEEDS[ctype] - set(d)
     if missing:
         raise _fail(where, f"a {ctype} check needs {sorted(missing)}")
-    extra = (set(d) - {"id", "type", "label", "unit"}) - _NEEDS[ctype] - {"elements"}
-    if extra or ("elements" in d and ctype != "per_missing"):
-        raise _fail(where, f"keys {sorted(extra | ({'elements'} & set(d)))} do not go with {ctype}")
+    extra = (set(d) - {"id", "type", "label", "unit"}) - _NEEDS[ctype] - {"elements", "gaps"}
+    if extra or ("elements" in d and ctype != "per_missing") or ("gaps" in d and ctype != "bands"):
+        raise _fail(where, f"keys {sorted(extra | ({'elements', 'gaps'} & set(d)))} do not go with {ctype}")
     elements = tuple(str(e) for e in d.get("elements") or ())
     if len(set(elements)) != len(elements):
         raise _fail(where, "an element is listed twice")
@@ -178,13 +209,14 @@ def _check(where: str, d: Any, mode: str) -> Check:
     if any(v <= 0 for v in dec.values()):
         raise _fail(where, "points and deductions are positive")
     required = d.get("required", d.get("min"))
+    bands, gaps = _bands(f"{where}.bands", d["bands"], "points", Decimal(0), None, d.get("gaps"),
+                         wording) if ctype == "bands" else ((), ())
     return Check(
         id=str(d["id"]), type=ctype, label=str(d["label"]), unit=d.get("unit"),
         deduct=dec.get("deduct"), elements=elements,
         required=None if required is None else _dec(where, required),
         points=dec.get("points"), each=dec.get("each"), max=dec.get("max"), options=options,
-        bands=_bands(f"{where}.bands", d["bands"], "points", Decimal(0), None)
-        if ctype == "bands" else (),
+        bands=bands, gaps=gaps,
     )
 
 
@@ -207,7 +239,11 @@ def _item(where: str, d: Any, kinds: tuple[str, ...], rules: dict, facts: tuple 
         checks = tuple(_condition_check(f"{where}.checks[{i}]", c, rules)
                        for i, c in enumerate(d.get("checks") or ()))
     else:
-        checks = tuple(_check(f"{where}.checks[{i}]", c, mode) for i, c in enumerate(d.get("checks") or ()))
+        checks = tuple(_check(f"{where}.checks[{i}]", c, mode, d.get("standard"))
+                       for i, c in enumerate(d.get("checks") or ()))
+    if sum(c.type == "bands" for c in checks) > 1:
+        # resolve names an item's band by the item alone
+        raise _fail(where, "an item has at most one bands check")
     fact_ids = {f for f, _ in facts}
     when = d.get("when") or {}
     if mode != "condition" and (when or d.get("fact")):
@@ -324,7 +360,7 @@ def parse_table(raw: Any, where: str = "table") -> ScoringTable:
 
 def parse_refund(raw: Any, where: str = "refund") -> Refund:
     _keys(where, raw, {"id", "jurisdiction", "document", "citation", "retain", "penalty",
-                       "kept_note", "brackets"},
+                       "kept_note", "brackets", "gaps"},
           {"id", "jurisdiction", "document", "citation", "retain", "penalty", "brackets"})
     doc = raw["document"]
     ret = _keys(f"{where}.retain", raw["retain"], {"rate", "pay_rate", "citation"},
@@ -333,7 +369,9 @@ def parse_refund(raw: Any, where: str = "refund") -> Refund:
     if rate + pay != 1:
         raise _fail(where, "the retained and the paid shares must add up to 1")
     pen = _keys(f"{where}.penalty", raw["penalty"], {"multiple", "citations"}, {"multiple", "citations"})
-    brackets = _bands(f"{where}.brackets", raw["brackets"], "share", Decimal(0), Decimal(100))
+    quote = raw["citation"].get("quote") if isinstance(raw["citation"], dict) else None
+    brackets, gaps = _bands(f"{where}.brackets", raw["brackets"], "share", Decimal(0), Decimal(100),
+                            raw.get("gaps"), quote)
     if any(not 0 <= b.value <= 1 for b in brackets):
         raise _fail(where, "a share is between 0 and 1")
     return Refund(
@@ -344,7 +382,7 @@ def parse_refund(raw: Any, where: str = "refund") -> Refund:
         penalty_multiple=_dec(where, pen["multiple"]),
         penalty_citations={k: _citation(f"{where}.penalty.{k}", v, doc)
                            for k, v in pen["citations"].items()},
-        kept_note=raw.get("kept_note", ""), brackets=brackets,
+        kept_note=raw.get("kept_note", ""), brackets=brackets, gaps=gaps,
     )
 
 

@@ -55,6 +55,9 @@ class Band:
     max_inclusive: bool = False
     label: str | None = None
     note: str | None = None
+    #: the band as the official table prints it (verbatim, a part of the 评分标准 or quote);
+    #: None for the 不得分 choice xieyi adds to a gap below the lowest printed band
+    text: str | None = None
 
     def contains(self, x: Decimal) -> bool:
         lo = x >= self.min if self.min_inclusive else x > self.min
@@ -68,6 +71,43 @@ class Band:
         if self.max is None:
             return lo
         return f"{lo}且{'≤' if self.max_inclusive else '<'}{_fmt(self.max)}{unit}"
+
+
+@dataclass(frozen=True)
+class BandGap:
+    """A stretch of numbers the printed bands leave open (``gap``: in no band) or claim twice
+    (``overlap``: in two bands).  An input in it is not scored by xieyi: the panel chooses
+    one of ``choices`` (``resolve``), and the result records that the panel chose it.
+
+    ``choices``: for an overlap, the bands that claim the stretch; for a gap, the bands on
+    either side of it, and 不得分 (a band of no points, ``text`` None) when the gap lies below
+    the lowest printed band and no band beside it is worth nothing."""
+
+    kind: str
+    min: Decimal
+    max: Decimal | None
+    min_inclusive: bool
+    max_inclusive: bool
+    choices: tuple[Band, ...]
+    #: why the printed wording leaves it open, in Chinese (shown with the warning)
+    note: str
+
+    def contains(self, x: Decimal) -> bool:
+        return Band(self.min, self.max, Decimal(0), self.min_inclusive, self.max_inclusive).contains(x)
+
+    def describe(self, unit: str = "") -> str:
+        if self.max is not None and self.min == self.max:
+            return f"恰为{_fmt(self.min)}{unit}"
+        return Band(self.min, self.max, Decimal(0), self.min_inclusive, self.max_inclusive).describe(unit)
+
+    def describe_en(self, unit: str = "") -> str:
+        if self.max is not None and self.min == self.max:
+            return f"exactly {_fmt(self.min)}{unit}"
+        return self.describe(unit).replace("且", " and ")
+
+    @property
+    def kind_zh(self) -> str:
+        return "缺口" if self.kind == "gap" else "重叠"
 
 
 def _fmt(d: Decimal) -> str:
@@ -95,6 +135,9 @@ class Check:
     #: choice: option -> points, in printed order
     options: tuple[tuple[str, Decimal], ...] = ()
     bands: tuple[Band, ...] = ()
+    #: bands: the gaps and overlaps the printed bands leave (declared in the data, each
+    #: checked against the bands by the loader)
+    gaps: tuple[BandGap, ...] = ()
     #: condition minimum: the rule (rules/data) whose threshold this is, read from it so the
     #: number lives in one place
     rule: str | None = None
@@ -204,9 +247,15 @@ class Refund:
     penalty_citations: dict
     kept_note: str
     brackets: tuple[Band, ...]
+    #: the brackets' gaps and overlaps (第三十四条: 60分以下 and 60分（含60分）-70分 both hold 60)
+    gaps: tuple[BandGap, ...] = ()
 
-    def bracket(self, score: Decimal) -> Band:
-        return next(b for b in self.brackets if b.contains(score))
+    def bracket(self, score: Decimal) -> Band | BandGap:
+        """The bracket of ``score``, or the gap or overlap it falls in (the decision of the
+        agency: ``scoring._bands.decide``)."""
+        from ._bands import locate
+
+        return locate(self.brackets, self.gaps, score)
 
 
 @dataclass(frozen=True)

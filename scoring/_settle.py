@@ -132,7 +132,8 @@ def settle_year(data: Any) -> dict:
     if not isinstance(data, dict):
         raise ScoreInputInvalid("年终清算", "a year-end settlement",
                                 [FieldProblem("", "not_an_object", "输入应为 JSON 对象", "expected an object")])
-    for k in sorted(set(data) - {"mode", "jurisdiction", "score", "retained", "months", "year"}):
+    for k in sorted(set(data) - {"mode", "jurisdiction", "score", "retained", "months", "year",
+                                 "resolve"}):
         probs.append(FieldProblem(k, "unknown_key", f"不认识的键：{k}", f"unknown key: {k}"))
     ref = _refund(data, probs)
     score = None
@@ -160,21 +161,43 @@ def settle_year(data: Any) -> dict:
                 parts.append(r)
                 monthly.append(yuan(r))
         retained = sum(parts, Decimal(0)) if len(parts) == len(data["months"]) else None
+    name = None
+    if "resolve" in data:
+        res = data["resolve"]
+        if not isinstance(res, dict) or set(res) - {"refund"}:
+            probs.append(FieldProblem("resolve", "not_an_object",
+                                      "resolve 应为 {\"refund\": 所选档次}，如 {\"refund\": \"0.7\"}",
+                                      "resolve: {\"refund\": the chosen bracket}, e.g. {\"refund\": \"0.7\"}"))
+        else:
+            name = res.get("refund")
     _fail("年终清算", "a year-end settlement", probs)
-    b = ref.bracket(score)
-    returned = (retained * b.value).quantize(CENT, ROUND_HALF_UP)
-    kept = retained - returned
-    return {
+    # a score in a gap or an overlap of the printed brackets (exactly 60) is the agency's
+    # decision: the return waits for it (resolve refund=…)
+    from ._score import refund_bracket
+
+    bracket, warn = refund_bracket(ref, score, name, "年终清算", "a year-end settlement")
+    out = {
         "mode": "year", "jurisdiction": ref.jurisdiction, "year": data.get("year"),
-        "score": _fmt(score), "bracket": b.describe("分"), "bracket_label": b.label,
-        "share": _fmt(b.value), "retained": yuan(retained), "monthly_retained": monthly or None,
-        "returned": yuan(returned), "kept": yuan(kept), "kept_note": ref.kept_note,
-        "rounding": ROUNDING, "unit": "元",
-        "steps": [f"年度考核 {_fmt(score)} 分，属 {b.describe('分')}：{b.label}",
-                  f"返还 {yuan(retained)} × {_fmt(b.value * 100)}% = {yuan(returned)} 元（分位四舍五入）",
-                  f"扣除 {yuan(retained)} − {yuan(returned)} = {yuan(kept)} 元，并入工伤保险基金"],
+        "score": _fmt(score), "bracket": bracket["bracket"], "bracket_label": bracket["label"],
+        "share": bracket["share"], "retained": yuan(retained), "monthly_retained": monthly or None,
+        "returned": None, "kept": None, "kept_note": ref.kept_note,
+        "rounding": ROUNDING, "unit": "元", "decision": bracket["decision"],
+        "warnings": [warn] if warn else [],
+        "decisions_needed": ["refund"] if bracket["share"] is None else [],
         "citations": [ref.retain_citation.to_dict(), ref.citation.to_dict()],
     }
+    if bracket["share"] is None:
+        out["steps"] = [f"年度考核 {_fmt(score)} 分：{warn['message_zh']}"]
+        return out
+    share = Decimal(bracket["share"])
+    returned = (retained * share).quantize(CENT, ROUND_HALF_UP)
+    kept = retained - returned
+    chosen = "（经办机构决定）" if bracket["decision"] else ""
+    out.update(returned=yuan(returned), kept=yuan(kept), steps=[
+        f"年度考核 {_fmt(score)} 分，属 {bracket['bracket']}：{bracket['label']}{chosen}",
+        f"返还 {yuan(retained)} × {_fmt(share * 100)}% = {yuan(returned)} 元（分位四舍五入）",
+        f"扣除 {yuan(retained)} − {yuan(returned)} = {yuan(kept)} 元，并入工伤保险基金"])
+    return out
 
 
 def settle(data: Any) -> dict:

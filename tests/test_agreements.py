@@ -1,9 +1,9 @@
 """The three Shanxi service agreements, word for word, in both formats.
 
-The seed (003, 附件3-5) is cut into its own units here, independently of the text
+The seed (003, 附件3-5; its text as printed in sources/data/shanxi.txt) is cut into its own units here, independently of the text
 sources: the title, the party header, the preamble, each chapter heading, each
 article (with its paragraphs and items) and the signature block.  The seed's
-units, after the errata listed in forms/errata.yaml and with the parties' values
+units, after the errata listed in sources/data/errata.yaml and with the parties' values
 put into its blanks, must follow one another exactly in the text read back from
 the PDF (pdfplumber, inside the 版心) and from the DOCX (python-docx): an article
 missing, added, moved or changed fails the test and names the article.
@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import datetime as dt
 import io
-import os
 import re
 import shutil
 import subprocess
@@ -30,6 +29,7 @@ from docx.table import Table
 from docx.text.paragraph import Paragraph
 from pypdf import PdfReader
 
+import sources
 from forms.errors import AgreementTextInvalid, PartiesInvalid, UnknownAgreement
 from generator.agreement import (
     CATEGORIES,
@@ -46,9 +46,7 @@ from generator.docx import read_stamp
 from generator.pdf import _document as D
 
 ROOT = Path(__file__).resolve().parents[1]
-SEEDS = Path(os.environ.get("XIEYI_SEEDS", ROOT.parent / "shared" / "seeds"))
 SEED = "003_db5c35c3860acea5.txt"
-ERRATA_FILE = ROOT / "forms" / "errata.yaml"
 TITLES = {"medical": "山西省工伤保险 医疗服务协议", "rehab": "山西省工伤保险 康复服务协议",
           "assistive": "山西省工伤保险 辅助器具配置服务协议"}
 ATTACHMENT = {"medical": "附件3", "rehab": "附件4", "assistive": "附件5"}
@@ -81,13 +79,12 @@ def norm(s: str) -> str:
 # ---------------------------------------------------------------- the seed, cut into units
 
 def errata() -> list[dict]:
-    return yaml.safe_load(ERRATA_FILE.read_text(encoding="utf-8"))
+    """The errata of sources/data, each with the transcription it corrects."""
+    return [{**e.to_dict(), "seed": e.seed} for e in sources.errata()]
 
 
 def seed_region(category: str) -> str:
-    path = SEEDS / SEED
-    assert path.is_file(), f"seed {path} missing (set XIEYI_SEEDS to the seeds folder)"
-    lines = path.read_text(encoding="utf-8").split("\n")
+    lines = sources.by_seed(SEED).printed.split("\n")
     start = lines.index(TITLES[category])
     end = start + 1
     while end < len(lines) and lines[end] not in TITLES.values() and lines[end] != "附件6":
@@ -95,7 +92,7 @@ def seed_region(category: str) -> str:
     region = "\n".join(lines[start:end])
     for e in errata():  # every erratum of the seed, as tests/test_specs.py applies them
         if e["seed"] == SEED:
-            region = region.replace(e["seed_text"], e["corrected"])
+            region = region.replace(e["printed"], e["corrected"])
     return region
 
 
@@ -224,15 +221,15 @@ def test_the_term_and_the_city_are_the_parties(rendered):
 
 
 def test_every_agreement_erratum_is_in_the_seed_and_applied():
-    seed = (SEEDS / SEED).read_text(encoding="utf-8")
+    seed = sources.by_seed(SEED).printed
     mine = [e for e in errata() if e["seed"] == SEED and e["where"][:3] in ("附件3", "附件4",
                                                                             "附件5")]
     assert len(mine) >= 20
     texts = {t.attachment: t for t in all_agreements()}
     for e in mine:
-        assert seed.count(e["seed_text"]) == 1, e["seed_text"]
+        assert seed.count(e["printed"]) == 1, e["printed"]
         assert e["corrected"] in texts[e["where"][:3]].official_text(), e["corrected"]
-    corrections = {(e["seed_text"], e["corrected"]) for e in mine}
+    corrections = {(e["printed"], e["corrected"]) for e in mine}
     assert ("第二十八 甲乙双方任何一方", "第二十八条甲乙双方任何一方") in corrections
 
 

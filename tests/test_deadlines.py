@@ -55,8 +55,11 @@ def test_spring_festival_publicity_hunan():
     assert {s["reason"] for s in d["skipped"]} == {"春节假期"}
     assert dates(d["makeup_workdays"]) == ["2026-02-14"]
     assert d["makeup_workdays"][0]["reason"] == "春节调休上班日"
+    ref = d["citation"].pop("reference")
     assert d["citation"] == {"document": "湘人社规〔2022〕10号", "article": "第十一条第（五）项",
                              "quote": "公示时间为5个工作日"}
+    # the deadline's reference opens the item it counts from
+    assert (ref["jurisdiction"], ref["key"], ref["exact"]) == ("hunan", "第十一条 （五）", True)
     assert d["provisional"] is False
     # the 办法 expired 2024-05-31: said, not hidden, and still counted
     assert d["rule_set"]["validity"] == "expired" and "已失效" in d["warnings"][0]

@@ -54,8 +54,10 @@ def test_rules_json_equals_the_service(capsys, client):
     rule = next(r for r in cli[0]["rules"] if r["id"] == "shanxi.medical.pass_mark")
     assert (rule["fact"], rule["op"], rule["threshold"], rule["unit"]) == (
         "evaluation_score", "ge", 90, "分")
+    ref = rule["citation"].pop("reference")
     assert rule["citation"] == {"document": "晋人社厅发〔2022〕55号", "article": "第十五条",
                                 "quote": "得分90分以上的为合格"}
+    assert (ref["key"], ref["exact"]) == ("第十五条", True)
     assert (rule["valid_from"], rule["valid_to"]) == ("2022-08-08", "2024-08-07")
     assert cli[0]["document"]["number"] == "晋人社厅发〔2022〕55号"
 

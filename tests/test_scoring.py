@@ -6,7 +6,6 @@ from __future__ import annotations
 import copy
 import io
 import json
-import os
 import re
 import subprocess
 import sys
@@ -17,12 +16,12 @@ import pytest
 import yaml
 
 import scoring
+import sources
 from forms import get_form
 from forms.errors import ScoreInputInvalid, ScoringDataInvalid
 from scoring import example_input, get_table, score, settle
 
 ROOT = Path(__file__).resolve().parent.parent
-SEEDS = Path(os.environ.get("XIEYI_SEEDS", ROOT.parent / "shared" / "seeds"))
 TABLES = scoring.all_tables()
 IDS = [t.id for t in TABLES]
 #: tables with points (the checklists of tests/test_scoring_tianjin.py have none)
@@ -35,11 +34,8 @@ def _norm(s: str) -> str:
 
 
 def corrected_seed(name: str) -> str:
-    text = (SEEDS / name).read_text(encoding="utf-8")
-    for e in yaml.safe_load((ROOT / "forms" / "errata.yaml").read_text(encoding="utf-8")):
-        if e["seed"] == name:
-            text = text.replace(e["seed_text"], e["corrected"])
-    return _norm(text)
+    """The source transcribed in ``name``, every erratum applied (sources/data)."""
+    return _norm(sources.by_seed(name).corrected)
 
 
 # Jilin's table transcribes nothing (its 评估标准 are not published): tests/test_scoring_jilin.py
@@ -128,12 +124,17 @@ def test_pass_mark_edges(tid, total, passed):
 @pytest.mark.parametrize("tid", ["shanxi-annual-medical", "shanxi-annual-assistive"])
 @pytest.mark.parametrize("total,share", [("100", "1"), ("90", "1"), ("89.99", "0.9"), ("80", "0.9"),
                                          ("79.99", "0.8"), ("70", "0.8"), ("69.99", "0.7"),
-                                         ("60", "0.7"), ("59.99", "0"), ("0", "0")])
+                                         ("60", None), ("59.99", "0"), ("0", "0")])
 def test_refund_bracket_edges(tid, total, share):
     r = score(tid, _with_total(tid, Decimal(total)))
     assert r["total"] == scoring.fmt(Decimal(total))
     assert r["refund"]["share"] == share
     assert r["refund"]["citation"]["article"] == "第三十四条"
+    if share is None:  # exactly 60: 60分以下 and 60分（含60分）-70分 both claim it
+        assert r["decisions_needed"] == ["refund"]
+        data = _with_total(tid, Decimal(total))
+        data["resolve"] = {"refund": "返还70%"}
+        assert score(tid, data)["refund"]["share"] == "0.7"
 
 
 def test_medical_and_rehab_on_the_same_annual_table_each_total_100():
@@ -154,21 +155,57 @@ def test_one_vote_veto_zeroes_the_assessment():
     assert r["total"] == "0" and r["subtotal"] == "100" and r["refund"]["share"] == "0"
 
 
-@pytest.mark.parametrize("area,points", [("199.99", 3), ("200", 6), ("150.01", 3), ("150", 0), ("0", 0)])
+@pytest.mark.parametrize("area,points", [("199.99", 3), ("200", 6), ("150.01", 3), ("149.99", 0),
+                                         ("0", 0)])
 def test_prosthetics_area_bands(area, points):
     t = get_table("shanxi-eval-prosthetics")
     data = example_input(t, "full")
     data["items"]["7.1"] = {"area": area}
     r = score(t.id, data)
     assert next(i for i in r["items"] if i["id"] == "7.1")["score"] == str(points)
+    assert r["warnings"] == [] and r["decisions_needed"] == []
 
 
-@pytest.mark.parametrize("area,points", [("30", 10), ("29.99", 6), ("20", 6), ("19.99", 0)])
+def test_prosthetics_exactly_150_is_a_gap_the_panel_decides():
+    """大于150m² and 小于150m² both leave out 150m²: a warning, the rule text, no score."""
+    t = get_table("shanxi-eval-prosthetics")
+    data = example_input(t, "full")
+    data["items"]["7.1"] = {"area": "150"}
+    r = score(t.id, data)
+    it = next(i for i in r["items"] if i["id"] == "7.1")
+    assert it["score"] is None and it["pending"] and r["decisions_needed"] == ["7.1"]
+    assert r["total"] is None and r["passed"] is None
+    w = next(w for w in r["warnings"] if w["item"] == "7.1")
+    assert w["code"] == "band_gap" and not w["resolved"]
+    assert "大于150m²小于200平方米得3分" in w["message_zh"] and "评估小组" in w["message_zh"]
+    assert {c["band"] for c in it["decision"]["choices"]} == {"0", "3"}
+    data["resolve"] = {"7.1": "3"}
+    r = score(t.id, data)
+    it = next(i for i in r["items"] if i["id"] == "7.1")
+    assert it["score"] == "3" and it["decision"]["decided_by"] == "panel"
+    assert r["total"] == "97" and r["decisions_needed"] == []
+    data["items"]["7.1"] = {"area": "160"}  # nothing to decide: the choice is refused
+    with pytest.raises(ScoreInputInvalid, match="resolve"):
+        score(t.id, data)
+
+
+@pytest.mark.parametrize("area,points", [("30.01", 10), ("29.99", 6), ("20", 6), ("19.99", 0)])
 def test_hearing_area_bands(area, points):
     t = get_table("shanxi-eval-hearing")
     data = example_input(t, "full")
     data["items"]["7.1"] = {"area": area}
     assert next(i for i in score(t.id, data)["items"] if i["id"] == "7.1")["score"] == str(points)
+
+
+def test_hearing_exactly_30_is_an_overlap_the_panel_decides():
+    t = get_table("shanxi-eval-hearing")
+    data = example_input(t, "full")
+    data["items"]["7.1"] = {"area": "30"}
+    r = score(t.id, data)
+    assert next(i for i in r["items"] if i["id"] == "7.1")["score"] is None
+    assert next(w for w in r["warnings"] if w["item"] == "7.1")["code"] == "band_overlap"
+    data["resolve"] = {"7.1": "10"}
+    assert next(i for i in score(t.id, data)["items"] if i["id"] == "7.1")["score"] == "10"
 
 
 def test_deductions_stop_at_zero_inside_the_item():
@@ -186,12 +223,16 @@ def test_deductions_stop_at_zero_inside_the_item():
 def test_bands_with_a_gap_or_overlap_are_rejected():
     raw = yaml.safe_load((ROOT / "scoring/data/shanxi-eval-prosthetics.yaml").read_text(encoding="utf-8"))
     bad = copy.deepcopy(raw)
-    bad["items"][8]["checks"][0]["bands"][0]["max_inclusive"] = False  # 150 in no band
-    with pytest.raises(ScoringDataInvalid, match="gap"):
+    bad["items"][8]["checks"][0]["bands"][2]["min"] = 201  # 200 < x < 201 in no band
+    with pytest.raises(ScoringDataInvalid, match="undeclared gap"):
         scoring.parse_table(bad)
     bad = copy.deepcopy(raw)
-    bad["items"][8]["checks"][0]["bands"][1]["min_inclusive"] = True  # 150 in two bands
-    with pytest.raises(ScoringDataInvalid, match="overlap"):
+    bad["items"][8]["checks"][0]["bands"][1]["max_inclusive"] = True  # 200 in two bands
+    with pytest.raises(ScoringDataInvalid, match="undeclared overlap"):
+        scoring.parse_table(bad)
+    bad = copy.deepcopy(raw)
+    bad["items"][8]["checks"][0]["bands"][1]["min_inclusive"] = True  # the gap at 150 closed
+    with pytest.raises(ScoringDataInvalid, match="declared gaps the bands do not leave"):
         scoring.parse_table(bad)
     bad = copy.deepcopy(raw)
     bad["items"][6]["points"] = 11
@@ -293,12 +334,27 @@ def test_monthly_sample_audit_five_times():
 
 @pytest.mark.parametrize("score_,returned,kept", [
     ("90", "1234.57", "0.00"), ("89.99", "1111.11", "123.46"), ("80", "1111.11", "123.46"),
-    ("79.99", "987.66", "246.91"), ("70", "987.66", "246.91"), ("60", "864.20", "370.37"),
+    ("79.99", "987.66", "246.91"), ("70", "987.66", "246.91"), ("60.01", "864.20", "370.37"),
     ("59.99", "0.00", "1234.57")])
 def test_year_end_return_by_bracket(score_, returned, kept):
     r = settle({"mode": "year", "score": score_, "retained": "1234.57"})
     assert (r["returned"], r["kept"]) == (returned, kept)
     assert r["citations"][1]["article"] == "第三十四条"
+    assert r["warnings"] == [] and r["decision"] is None
+
+
+def test_year_end_return_at_exactly_60_waits_for_the_agency():
+    """60分以下 (以下 includes 60) and 60分（含60分）-70分 both claim 60: never decided by xieyi."""
+    r = settle({"mode": "year", "score": "60", "retained": "1234.57"})
+    assert r["returned"] is None and r["share"] is None and r["decisions_needed"] == ["refund"]
+    w = r["warnings"][0]
+    assert w["code"] == "band_overlap" and "60分以下" in w["message_zh"] and "经办机构" in w["message_zh"]
+    assert {c["band"] for c in r["decision"]["choices"]} == {"0", "0.7"}
+    r = settle({"mode": "year", "score": "60", "retained": "1234.57", "resolve": {"refund": "0.7"}})
+    assert (r["returned"], r["kept"], r["share"]) == ("864.20", "370.37", "0.7")
+    assert r["decision"]["decided_by"] == "agency" and r["warnings"][0]["resolved"]
+    with pytest.raises(ScoreInputInvalid):
+        settle({"mode": "year", "score": "61", "retained": "1", "resolve": {"refund": "0.7"}})
 
 
 def test_year_end_from_months_and_bad_input():

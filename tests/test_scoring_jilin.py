@@ -33,8 +33,11 @@ def test_pass_mark_is_60_inclusive(kind, total, passed):
     assert r["result_zh"] == ("合格" if passed else f"不合格（得分{r['total']}分，未达60分）")
     pm = r["pass_mark"]
     assert (pm["value"], pm["inclusive"], pm["rule"]) == ("60", True, "jilin.all.pass_mark")
+    ref = pm["citation"].pop("reference")
     assert pm["citation"] == {"document": "吉人社联〔2026〕3号", "article": "第十条",
                               "quote": "通过履约能力评估（60分以上）的申报机构"}
+    # the 办法 is the notice's 附件: its 第十条 is where the citation opens
+    assert (ref["jurisdiction"], ref["key"], ref["exact"]) == ("jilin", "附件 第十条", True)
     assert r["derived"] and "附件2-4履约能力评估标准未公开" in r["derived_note"]
 
 

@@ -11,22 +11,20 @@ from __future__ import annotations
 
 import copy
 import datetime as dt
-import os
 import re
 from decimal import Decimal
 from pathlib import Path
 
 import pytest
-import yaml
 
 import forms
+import sources
 from forms import RecordInvalid, SpecError, all_forms, get_form, parse_spec, validate_record
+from forms._errata import page_texts
 from forms._loader import SPEC_DIR
 from generator.agreement import all_agreements
 
 ROOT = Path(__file__).resolve().parents[1]
-SEEDS = Path(os.environ.get("XIEYI_SEEDS", ROOT.parent / "shared" / "seeds"))
-ERRATA_FILE = ROOT / "forms" / "errata.yaml"
 
 FORMS = all_forms()
 FORM_IDS = [s.id for s in FORMS]
@@ -43,32 +41,18 @@ def norm(text: str) -> str:
 
 
 def errata() -> list[dict]:
-    return yaml.safe_load(ERRATA_FILE.read_text(encoding="utf-8"))
+    """The errata of sources/data, each with the transcription it corrects."""
+    return [{**e.to_dict(), "seed": e.seed} for e in sources.errata()]
 
 
 def raw_seed(name: str) -> str:
-    path = SEEDS / name
-    assert path.is_file(), f"seed {path} missing (set XIEYI_SEEDS to the seeds folder)"
-    return path.read_text(encoding="utf-8")
+    """The transcription ``name`` exactly as printed (sources/data/<jurisdiction>.txt)."""
+    return sources.by_seed(name).printed
 
 
 def corrected_seed(name: str) -> str:
-    """The seed with every erratum for it applied, normalised."""
-    text = raw_seed(name)
-    for e in errata():
-        if e["seed"] == name:
-            text = text.replace(e["seed_text"], e["corrected"])
-    return norm(text)
-
-
-def page_texts(spec: forms.FormSpec) -> list[str]:
-    """What a reader of the printed form sees: official texts, field labels, choice options."""
-    out = list(spec.official_texts())
-    for f in spec.fields:
-        out.append(f.label)
-        out.extend(f.choices)
-        out.extend(c.label for c in f.columns)
-    return out
+    """The transcription with every erratum for it applied, normalised."""
+    return norm(sources.by_seed(name).corrected)
 
 
 # ---------------------------------------------------------------------------------------
@@ -251,29 +235,50 @@ def test_a_derived_form_shows_its_note_and_quotes_the_seed_verbatim(form_id):
         assert norm(q) in page, f"{form_id}: quotation not on the page: {q}"
 
 
-def test_every_erratum_is_in_its_seed_and_in_a_description():
+def test_every_erratum_is_in_its_seed_and_says_how_sure_it_is():
     entries = errata()
     assert entries, "errata.yaml is empty"
-    seen = set()
     for e in entries:
-        assert set(e) == {"seed", "where", "seed_text", "corrected", "reason"}, e
-        assert all(isinstance(v, str) and v.strip() for v in e.values()), e
-        assert e["seed_text"] != e["corrected"], e
-        key = (e["seed"], e["seed_text"])
-        assert key not in seen, f"erratum listed twice: {key}"
-        seen.add(key)
-        assert e["seed_text"] in raw_seed(e["seed"]), f"not in {e['seed']}: {e['seed_text']}"
+        assert e["certainty"] in ("certain", "probable"), e
+        assert e["certainty_zh"] in ("确定", "推断"), e
+        assert e["printed"] in raw_seed(e["seed"]), f"not in {e['seed']}: {e['printed']}"
+        assert e["corrected"] in sources.get_source(e["source"]).corrected, e
+
+
+def test_every_erratum_shows_where_xieyi_reproduces_or_cites_the_text():
+    """A correction is used: in a form, an agreement, a scoring table, a rule's quotation,
+    or (for headings and items xieyi only cites) in the article ``rules cite`` opens."""
+    import rules
+    import scoring
+    for e in errata():
         shown = [t for s in FORMS if s.source.seed == e["seed"] for t in page_texts(s)]
-        # the agreements' corrections show in their text source
         shown += [t.official_text() for t in all_agreements() if t.source.seed == e["seed"]]
-        assert any(e["corrected"] in t for t in shown), \
-            f"no description of {e['seed']} uses {e['corrected']}"
+        rs = rules.get_rule_set(e["source"])
+        shown += [c.quote for r in rs.rules for c in (r.citation, *r.also)]
+        shown += [str(v) for t in scoring.all_tables() if t.jurisdiction == e["source"]
+                  for it in t.items for v in (it.content, it.standard, it.name, it.group)]
+        if any(e["corrected"] in t for t in shown):
+            continue
+        src = sources.get_source(e["source"])
+        at = src.corrected.index(e["corrected"])
+        around = [x for x in src.sections if x.start <= at < x.end]
+        assert around, f"{e['corrected']}: in no form, quotation or section"
+        inner = max(around, key=lambda x: (x.start, -x.end))
+        if inner.kind in ("chapter", "part"):
+            # a heading (第一章…): the outline names it, no article quotes it
+            assert src.corrected[inner.start:at].strip() == "", e
+            continue
+        assert e["corrected"] in sources.cite(e["source"], inner.key)["text"], e
 
 
-def test_the_known_defects_are_recorded():
-    corrected = {(e["seed_text"], e["corrected"]) for e in errata()}
-    assert ("医疗、康.复机构等级", "医疗、康复机构等级") in corrected
-    assert ("手术次费 用(元)", "手术次均费用（元）") in corrected
+def test_the_known_defects_are_recorded_with_their_certainty():
+    corrected = {(e["printed"], e["corrected"]): e["certainty"] for e in errata()}
+    assert corrected[("医疗、康.复机构等级", "医疗、康复机构等级")] == "certain"
+    # inferred from the parallel 门诊次均费用 / 住院次均费用 columns: probable
+    assert corrected[("手术次费 用(元)", "手术次均费用（元）")] == "probable"
+    # a doubled 线状镜: an instrument may be missing rather than doubled
+    assert corrected[("线状镜、线状镜、", "线状镜、")] == "probable"
+    assert corrected[("第1章", "第一章")] == "certain"
 
 
 # ---------------------------------------------------------------------------------------
