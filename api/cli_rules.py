@@ -315,7 +315,7 @@ def validation_text(r: dict) -> str:
     ]
     order = {"fail": 0, "unknown": 1, "pass": 2}
     for f in sorted(r["findings"], key=lambda f: order[f["status"]]):
-        adv = "（原则上，不影响结论）" if f["advisory"] else ""
+        adv = "（原则性条款：原文“原则上”或“一般”，不影响结论）" if f["advisory"] else ""
         lines.append(f"  {_MARK[f['status']]} {f['status_zh']}  {f['rule']}  {f['title']}{adv}")
         lines.append(f"      要求：{f['requirement_zh']}")
         if f["detail_zh"]:
@@ -327,6 +327,9 @@ def validation_text(r: dict) -> str:
             lines.append(f"      来源：{'；'.join(texts)}")
         c = f["citation"]
         lines.append(f"      依据：{c['document']} {c['article']}：“{c['quote']}”")
+        if c.get("reference"):
+            lines.append(f"      全文：xieyi rules cite {c['reference']['jurisdiction']} "
+                         f"'{c['reference']['key']}'")
     if r["missing_facts"]:
         lines += ["", "需要补充的事实（xieyi rules --facts 查看说明）："]
         lines += [f"  {m['fact']}  {m['label']}" for m in r["missing_facts"]]
@@ -341,6 +344,13 @@ def validation_text(r: dict) -> str:
             lines.append("  尚需提供：")
         for m in mats["to_provide"]:
             lines.append(f"  - {m['material']}  {m['title']}（{m['citation']['article']}）")
+        sup = r.get("supplement") or {}
+        if sup.get("required"):
+            lines.append(f"  补正期限：{sup['deadline_zh']}")
+    if r.get("manual_checks"):
+        lines += ["", f"需人工核查（申请材料不能证明，由经办人员或专家核查）{len(r['manual_checks'])} 项："]
+        for m in r["manual_checks"]:
+            lines.append(f"  - {m['title']}（{m['citation']['article']}：“{m['citation']['quote']}”）")
     if r["checks"]:
         lines += ["", "表单一致性检查："]
         for c in r["checks"]:

@@ -14,8 +14,10 @@ import marshmallow as ma
 from flask import jsonify, request
 from flask_smorest import Blueprint
 from marshmallow import fields as mf
+from marshmallow import validate as mv
 
 from forms import FieldProblem, InputInvalid
+from rules import OUTCOMES
 
 from .cli_rules import API_NAMES, deadline_result, facts_listing, load_facts, rules_listing
 from .schemas import ErrorSchema
@@ -174,15 +176,27 @@ class ValidationSchema(_Ordered):
     on = mf.String()
     on_source = mf.String()
     rule_set = mf.Nested(ValiditySchema)
-    outcome = mf.String(metadata={"description": "eligible, ineligible, incomplete"})
-    outcome_zh = mf.String()
+    outcome = mf.String(validate=mv.OneOf(OUTCOMES), metadata={
+        "description": "结论，按此顺序取第一个成立的 / the first that holds: " + ", ".join(OUTCOMES)})
+    outcome_label_zh = mf.String(metadata={"description": "结论的名称 / the outcome's label"})
+    outcome_zh = mf.String(metadata={"description": "结论全文（缘由、材料、期限）/ in full"})
+    outcome_en = mf.String()
+    rules_outcome = mf.String(validate=mv.OneOf(OUTCOMES), metadata={
+        "description": "不论文件是否有效，规则本身的结论（文件失效时仅供参考）"})
+    rules_outcome_zh = mf.String()
     summary = mf.Dict(keys=mf.String(), values=mf.Integer())
     failing_rules = mf.List(mf.String())
     advisory_failures = mf.List(mf.String())
+    procedure_failures = mf.List(mf.String(), metadata={
+        "description": "经办程序规则的不符合（不影响申请机构的结论）/ the agency's procedure"})
     undecided_rules = mf.List(mf.String())
     missing_facts = mf.List(mf.Dict())
     findings = mf.List(mf.Nested(FindingSchema))
     materials = mf.Dict(metadata={"description": "complete, items (findings), to_provide"})
+    supplement = mf.Dict(metadata={"description": "需补正：required, items, deadline（工作日，"
+                                                  "依据）, deadline_zh / what to supply, by when"})
+    manual_checks = mf.List(mf.Dict(), metadata={
+        "description": "需人工核查的条件（申请材料不能证明），附依据 / checked by a person"})
     checks = mf.List(mf.Dict(), metadata={"description": "表单一致性检查 / the form's checks"})
     not_applicable = mf.List(mf.Dict())
     not_checked = mf.List(mf.Dict())

@@ -24,7 +24,7 @@ from typing import Any
 from forms.errors import FieldProblem, ScoreInputInvalid
 
 from ._loader import KIND_ZH
-from ._model import Check, Item, ScoringTable, _fmt
+from ._model import Check, Citation, Item, ScoringTable, _fmt
 
 
 class _Problems:
@@ -41,8 +41,9 @@ class _Problems:
 
 
 def _citation(table: ScoringTable, item: Item) -> dict:
-    return {"document": table.citation.document, "article": f"{table.attachment} {item.number}",
-            "quote": item.content}
+    # the same shape as every other citation: with the reference that opens the article
+    return Citation(document=table.citation.document,
+                    article=f"{table.attachment} {item.number}", quote=item.content).to_dict()
 
 
 def _check(item: Item, c: Check, v: Any, where: str, probs: _Problems) -> dict | None:

@@ -232,6 +232,8 @@ def test_case(j, case, profiles):
         assert sorted(n["rule"] for n in report["not_applicable"]) == sorted(exp["not_applicable"])
     if "advisory" in exp:
         assert sorted(report["advisory_failures"]) == sorted(exp["advisory"])
+    if "procedure" in exp:
+        assert sorted(report["procedure_failures"]) == sorted(exp["procedure"])
     if "validity" in exp:
         assert report["rule_set"]["validity"] == exp["validity"]
         assert report["rule_set"]["in_force"] == (exp["validity"] == "in_force")
@@ -510,7 +512,8 @@ def test_bad_names_are_refused_with_their_code():
 
 
 def test_a_kind_the_document_does_not_tell_apart_is_checked_by_the_general_conditions():
-    facts = facts_from_document({"facts": {"evaluation_score": 75, "complaint_verified": False}},
+    facts = facts_from_document({"facts": {"evaluation_score": 75, "complaint_verified": False,
+                                             "first_application": True}},
                                 "assistive")
     report = validate(facts, "jilin", "assistive", "hearing_aid", "2026-03-10")
     assert report["outcome"] == "eligible"
@@ -557,3 +560,53 @@ def test_a_pdf_is_read_through_the_parser_hook(monkeypatch):
 
 def test_errors_are_xieyi_errors():
     assert issubclass(RuleDataInvalid, XieyiError) and issubclass(ParserUnavailable, XieyiError)
+
+
+# ---------------------------------------------------------------------------------------
+# outcomes the review asked for: incomplete (需补正) with its deadline, expired, manual checks
+
+def _jingdezhen_medical(**extra) -> dict:
+    return {"has_practice_license": True, "medical_insurance_designated": True,
+            "management_rules": True, "network_settlement_ready": True, "violations": [], **extra}
+
+
+def test_a_missing_material_makes_the_outcome_incomplete_with_items_and_deadline():
+    rs = get_rule_set("jingdezhen")
+    every = [r.material for r in rs.rules if r.kind == "material" and r.applies_to("medical")]
+    given = [m for m in every if m != "commitment"]
+    facts = facts_from_document({"facts": _jingdezhen_medical(
+        materials_submitted=given, supplement_notice_date="2026-09-28")}, "medical")
+    report = validate(facts, "jingdezhen", "medical", on="2026-09-28")
+    assert report["outcome"] == "incomplete" and report["outcome_label_zh"] == "申请材料不全，需补正"
+    sup = report["supplement"]
+    assert sup["required"] and [i["material"] for i in sup["items"]] == ["commitment"]
+    assert sup["items"][0]["citation"]["article"] == "二、1.（九）"
+    # 5 working days from 2026-09-28 (Mon): 09-29, 09-30, then 国庆 10-01..10-07, 10-08,
+    # 10-09, and 10-10 (a make-up Saturday)
+    assert sup["deadline"]["due"] == "2026-10-10" and sup["deadline"]["citation"]["article"] == "二、2."
+    assert "2026-10-10" in sup["deadline_zh"] and "逾期不补正的视作放弃申请" in sup["deadline_zh"]
+    # all given: eligible; none listed: materials are not judged (complete None), eligible
+    facts = facts_from_document({"facts": _jingdezhen_medical(materials_submitted=every)}, "medical")
+    assert validate(facts, "jingdezhen", "medical", on="2026-09-28")["outcome"] == "eligible"
+    facts = facts_from_document({"facts": _jingdezhen_medical()}, "medical")
+    r = validate(facts, "jingdezhen", "medical", on="2026-09-28")
+    assert r["outcome"] == "eligible" and r["materials"]["complete"] is None
+
+
+def test_an_expired_rule_set_never_answers_eligible():
+    facts = facts_from_document({"facts": {"rehab_beds": 60}}, "rehab")
+    report = validate(facts, "hunan", "rehab", on="2024-06-01")
+    assert report["outcome"] == "expired" and report["outcome_label_zh"] == "规则已失效"
+    assert "2024-05-31" in report["outcome_zh"]
+    report = validate(facts, "hunan", "rehab", on="2024-05-31")
+    assert report["outcome"] != "expired"
+
+
+@pytest.mark.parametrize("j", JURISDICTIONS)
+def test_conduct_no_application_shows_is_listed_as_checked_by_a_person(j):
+    category = "medical" if j != "jilin" else "rehab"
+    report = validate(facts_from_document({"facts": {}}, category), j, category, on="2026-03-10")
+    manual = report["manual_checks"]
+    assert manual, f"{j}: no manual checks listed"
+    for m in manual:
+        assert m["citation"]["reference"] is not None and m["citation"]["quote"]

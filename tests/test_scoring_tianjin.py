@@ -61,9 +61,12 @@ def test_all_conditions_met_passes(tid, kind):
     assert r["derived"] and "非官方" in r["derived_note"]
     t = get_table(tid)
     for i in applicable:
+        ref = i["citation"].pop("reference")
         assert i["citation"] == {"document": t.citation.document,
                                  "article": f"{t.attachment} {t.item(i['id']).number}",
                                  "quote": t.item(i["id"]).content}
+        # the item's number opens its paragraph of the 评估标准
+        assert ref["jurisdiction"] == "tianjin" and ref["key"].startswith(t.attachment)
 
 
 @pytest.mark.parametrize("tid,kind", CASES)

@@ -257,3 +257,53 @@ def test_the_readme_lists_every_gap_and_overlap_of_the_official_bands():
     ranges = {"不足1年": "≥0年且<1年"}
     listed = {(a, b, ranges.get(c, c), d) for a, b, c, d in listed}
     assert listed == declared
+
+
+def test_the_openapi_document_declares_exactly_what_these_routes_return(client):
+    doc = client.get("/api/openapi.json").get_json()
+    schemas = doc["components"]["schemas"]
+    assert {"/api/sources", "/api/sources/{jurisdiction}",
+            "/api/sources/{jurisdiction}/articles/{article}"} <= set(doc["paths"])
+    got = {
+        "Article": client.get("/api/sources/shanxi/articles/34").get_json(),
+        "Regulation": client.get("/api/sources/shanxi").get_json(),
+        "FormDescription": client.get("/api/forms/shanxi-application").get_json(),
+        "Validation": client.post("/api/validate", json={
+            "jurisdiction": "shanxi", "category": "medical", "on": "2023-05-01",
+            "facts": {}}).get_json(),
+    }
+    for name, body in got.items():
+        assert set(body) == set(schemas[name]["properties"]), name
+    assert schemas["Validation"]["properties"]["outcome"]["enum"] == list(rules.OUTCOMES)
+    assert set(got["Validation"]["findings"][0]["citation"]) == \
+        set(schemas["Citation"]["properties"])
+
+
+def _citations(o, path=""):
+    if isinstance(o, dict):
+        if {"document", "article", "quote"} <= set(o):
+            yield path, o
+        for k, v in o.items():
+            yield from _citations(v, f"{path}.{k}")
+    elif isinstance(o, list):
+        for i, v in enumerate(o):
+            yield from _citations(v, f"{path}[{i}]")
+
+
+def test_every_score_and_settlement_citation_carries_a_reference_that_opens():
+    import scoring
+    from scoring import example_input, score, settle
+
+    outputs = [(t.id, score(t.id, example_input(t, "full", k)))
+               for t in scoring.all_tables() for k in t.kinds]
+    outputs += [("month", settle({"mode": "month", "approved": "100.00"})),
+                ("year", settle({"mode": "year", "score": 90, "retained": "100.00"}))]
+    seen = 0
+    for name, out in outputs:
+        for path, c in _citations(out, name):
+            ref = c.get("reference")
+            assert ref is not None, (path, c["article"])
+            opened = sources.cite(ref["jurisdiction"], ref["key"])
+            assert opened["key"] == ref["key"], path
+            seen += 1
+    assert seen > 100
