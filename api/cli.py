@@ -205,7 +205,7 @@ def cmd_show(args: argparse.Namespace) -> int:
     for e in d["errata"]:
         if e["certainty"] == "probable":
             lines.append(f"勘误（推断，未必确定）/ probable correction：原文“{e['printed']}”，"
-                         f"表上作“{e['corrected']}”：{e['reason']}")
+                         f"表上作“{e['corrected']}”：{e['reason_zh']}")
     if d["derived"]:
         lines.append(f"说明 / note：{derived_mark(spec)}：{d['derived_note']}")
     lines.append(f"字段 / fields（{len(d['fields'])}）：")

@@ -176,7 +176,7 @@ def cite_text(c: dict) -> str:
     v = c["validity"]
     lines.append(v["message_zh"])
     for e in c["errata"]:
-        lines.append(f"勘误（{e['certainty_zh']}）：原文“{e['printed']}”→“{e['corrected']}”：{e['reason']}")
+        lines.append(f"勘误（{e['certainty_zh']}）：原文“{e['printed']}”→“{e['corrected']}”：{e['reason_zh']}")
     return "\n".join(lines)
 
 

@@ -72,6 +72,7 @@ class ErratumSchema(_Ordered):
     certainty = mf.String(validate=mv.OneOf(("certain", "probable")))
     certainty_zh = mf.String()
     reason = mf.String()
+    reason_zh = mf.String(metadata={"description": "改正的理由 / why, in Chinese"})
 
 
 class FormSummarySchema(_Ordered):

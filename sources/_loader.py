@@ -22,7 +22,7 @@ JURISDICTIONS = ("jilin", "tianjin", "jingdezhen", "shanxi", "hunan")
 _META_KEYS = {"jurisdiction", "name", "title", "number", "issuing_body", "issued", "valid_from",
               "valid_to", "validity_quote", "validity_note", "published", "transcription",
               "parts"}
-_ERRATUM_KEYS = {"source", "where", "printed", "corrected", "certainty", "reason"}
+_ERRATUM_KEYS = {"source", "where", "printed", "corrected", "certainty", "reason", "reason_zh"}
 
 
 def _fail(where: str, what: str) -> SourceDataError:

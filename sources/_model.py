@@ -16,14 +16,17 @@ class Erratum:
     printed: str
     corrected: str
     certainty: str
+    #: why, for the project's maintainers (English) and for users (Chinese)
     reason: str
+    reason_zh: str
     #: the transcription file the text comes from (provenance)
     seed: str
 
     def to_dict(self) -> dict:
         return {"source": self.source, "where": self.where, "printed": self.printed,
                 "corrected": self.corrected, "certainty": self.certainty,
-                "certainty_zh": CERTAINTY_ZH[self.certainty], "reason": self.reason}
+                "certainty_zh": CERTAINTY_ZH[self.certainty], "reason": self.reason,
+                "reason_zh": self.reason_zh}
 
 
 @dataclass(frozen=True)

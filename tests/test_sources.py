@@ -120,6 +120,10 @@ def test_every_erratum_says_how_sure_it_is():
     probable = {(e.printed, e.corrected) for e in es if e.certainty == "probable"}
     assert ("手术次费 用(元)", "手术次均费用（元）") in probable
     assert ("线状镜、线状镜、", "线状镜、") in probable
+    # users read why in Chinese; a probable one says the printed words may stand for another
+    for e in es:
+        assert any("\u4e00" <= ch <= "\u9fff" for ch in e.reason_zh), e.reason_zh
+    assert all("也可能" in e.reason_zh for e in es if e.certainty == "probable")
 
 
 def test_errata_that_do_not_match_the_printed_text_are_refused():
