@@ -53,6 +53,8 @@ class Terminal:
     value: object
     flags: int
     widgets: list = _dcfield(default_factory=list)  # (idnum or None, widget dictionary)
+    #: a button field's /Opt: the export value of each widget, by position
+    opt: tuple[str, ...] = ()
 
 
 def _resolve(o):
@@ -111,8 +113,11 @@ def walk_fields(reader) -> list[Terminal]:
             for k in named:
                 visit(k, name, ft, None, ff, depth + 1)
             return
+        opt = _resolve(obj.get("/Opt"))
         term = Terminal(name=name, ft=str(ft) if ft is not None else None, value=_resolve(value),
-                        flags=int(ff) if isinstance(ff, int) else 0)
+                        flags=int(ff) if isinstance(ff, int) else 0,
+                        opt=tuple(_name_text(_resolve(o)) for o in opt)
+                        if isinstance(opt, ArrayObject) and len(opt) <= MAX_FIELDS else ())
         widgets = kid_list or [ref]
         for w in widgets:
             wd = _resolve(w)
@@ -270,9 +275,25 @@ def read_fields(reader, spec: FormSpec, terminals: list[Terminal]) -> dict[str, 
                 num, prob, converted = parse_number(text, (col or f).unit, ftype == "integer")
                 conf = 0.9 if converted else 1.0
                 out[name] = Reading(name, num, text or None, page, box, "acroform", conf, prob)
+            elif ftype == "text" and "\n" in text:
+                # a one-line value a viewer let the filler break (its box wraps): the lines
+                # joined, with a space only between two Latin words
+                joined = _join_lines(text)
+                out[name] = Reading(name, joined or None, text, page, box, "acroform", 0.9)
             else:
                 out[name] = Reading(name, text if text != "" else None, text or None, page, box,
                                     "acroform", 1.0)
+    return out
+
+
+def _join_lines(text: str) -> str:
+    parts = [ln.strip() for ln in text.split("\n") if ln.strip()]
+    out = ""
+    for part in parts:
+        if out and out[-1].isascii() and out[-1].isalnum() and part[0].isascii() \
+                and part[0].isalnum():
+            out += " "
+        out += part
     return out
 
 
@@ -287,6 +308,14 @@ def _choice(name: str, choices: tuple[str, ...], t: Terminal, page, box) -> Read
                            problem("choice_ambiguous"))
     if state is None:
         return Reading(name, None, None, page, box, "acroform", 1.0)
+    # the export value by position (/0, /1 … with /Opt: xieyi's own files, and any tool's
+    # that follows PDF 32000 12.7.4.2.3): the label /Opt gives for it
+    if t.opt and state.isdigit() and int(state) < len(t.opt):
+        label = t.opt[int(state)]
+        by_key = {key(c): c for c in choices}
+        if label in choices or key(label) in by_key:
+            return Reading(name, label if label in choices else by_key[key(label)], state,
+                           page, box, "acroform", 1.0 if label in choices else 0.95)
     if state in choices:
         return Reading(name, state, state, page, box, "acroform", 1.0)
     by_key = {key(c): c for c in choices}

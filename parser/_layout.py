@@ -312,17 +312,26 @@ def _real_spaces(chars: list[Char]) -> list[Char]:
     glyphs beside them where the font changes (Chinese next to Latin) in underlined text;
     those are no space anyone typed."""
     glyphs = [i for i, c in enumerate(chars) if not c.text.isspace()]
-    out = []
+    out: list[Char] = []
     gi = 0
     for i, c in enumerate(chars):
         if not c.text.isspace():
             out.append(c)
             continue
+        # one typed space printed twice, in two fonts (the Latin and the Chinese one) at
+        # slightly different places: the second overlaps the first
+        if out and out[-1].text.isspace() and c.x0 < out[-1].x1 - 0.5 * (c.x1 - c.x0):
+            continue
         while gi < len(glyphs) and glyphs[gi] < i:
             gi += 1
         prev = chars[glyphs[gi - 1]] if gi > 0 else None
         nxt = chars[glyphs[gi]] if gi < len(glyphs) else None
-        tol = 0.25 * (c.x1 - c.x0)
+        # a typed space abuts its neighbours (rounding aside); one that reaches into a glyph
+        # is a filler: LibreOffice fills the gap it leaves between Chinese and Latin text
+        # (autospacing, a fifth of an em or so, narrower than a space) with spaces that
+        # carry the underline, and a font with wide spaces (Liberation, DejaVu) makes them
+        # overlap the next glyph by a fraction of a point
+        tol = 0.08 * (c.x1 - c.x0)
         if (prev is not None and c.x0 < prev.x1 - tol) or (nxt is not None and c.x1 > nxt.x0 + tol):
             continue
         out.append(c)

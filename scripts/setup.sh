@@ -124,4 +124,27 @@ if "$VENV/bin/python" -c 'import importlib.util as u, sys; sys.exit(u.find_spec(
     "$VENV/bin/python" -m generator.pdf prepare-fonts
 fi
 
+# --- a second font set for the LibreOffice export tests (tests/test_parse_libreoffice.py) -----
+# An institution exports its DOCX on a machine with fonts of its own: the tests export with
+# the project's fonts and again with the ones Debian's LibreOffice and Chromium pull in
+# (Liberation, DejaVu) and Noto CJK.  The packages are unpacked into the cache, not
+# installed: the machine's own fonts stay as they are.
+if (( with_libreoffice )); then
+    fontset=${XDG_CACHE_HOME:-$HOME/.cache}/xieyi/fontsets/extra
+    if [[ -f $fontset/.complete ]]; then
+        say "第二套字体已就绪 / second font set present: $fontset"
+    elif command -v apt-get >/dev/null 2>&1 && command -v dpkg >/dev/null 2>&1; then
+        say "准备第二套字体 / preparing the second font set (Liberation, DejaVu, Noto CJK)"
+        rm -rf "$fontset" && mkdir -p "$fontset/debs"
+        if ( cd "$fontset/debs" && apt-get download -qq fonts-liberation fonts-liberation2 \
+                 fonts-dejavu-core fonts-dejavu-extra fonts-noto-cjk >/dev/null 2>&1 ); then
+            for deb in "$fontset"/debs/*.deb; do dpkg -x "$deb" "$fontset/root"; done
+            rm -rf "$fontset/debs"
+            touch "$fontset/.complete"
+        else
+            say "无法下载第二套字体，相关测试将跳过 / could not download the second font set"
+        fi
+    fi
+fi
+
 say "完成 / done"

@@ -25,8 +25,10 @@ from __future__ import annotations
 
 import copy
 import io
+import os
 import shutil
 import subprocess
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -364,9 +366,56 @@ def _cases() -> list[Case]:
     return cases
 
 
-@pytest.fixture(scope="session")
-def exported(tmp_path_factory) -> dict[str, Case]:
-    work = tmp_path_factory.mktemp("libreoffice")
+# ---------------------------------------------------------------- font sets
+# The machine that exports decides which fonts draw the values: the same DOCX comes out
+# with other glyph widths, other gaps between Chinese and Latin text, other fallbacks.
+# Every export is made twice, with fontconfig limited to the project's fonts (those
+# scripts/setup.sh installs) and with those plus the fonts Debian's LibreOffice and
+# Chromium pull in (Liberation, DejaVu) and Noto CJK, unpacked by scripts/setup.sh
+# --with-libreoffice into the cache (nothing is installed for it).
+FONT_SETS = ("project", "extra")
+PROJECT_FONT_DIRS = ("/usr/share/fonts/truetype/arphic", "/usr/share/fonts/truetype/wqy",
+                     "/usr/share/fonts/truetype/dejavu", "/usr/share/fonts/truetype/libreoffice")
+EXTRA_FONTS = Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache")) \
+    / "xieyi" / "fontsets" / "extra"
+
+
+def _fonts_conf(work: Path, font_set: str) -> Path:
+    """A fontconfig file for the font set: its directories, the system's rules (aliases,
+    language matching), a cache of its own."""
+    dirs = list(PROJECT_FONT_DIRS)
+    if font_set == "extra":
+        if not (EXTRA_FONTS / ".complete").exists():
+            if os.environ.get("CI"):
+                pytest.fail(f"the second font set is missing ({EXTRA_FONTS}): "
+                            "bash scripts/setup.sh --with-libreoffice prepares it")
+            pytest.skip("second font set not prepared (bash scripts/setup.sh --with-libreoffice)")
+        dirs.append(str(EXTRA_FONTS / "root" / "usr" / "share" / "fonts"))
+    conf = work / f"fonts-{font_set}.conf"
+    conf.write_text(
+        '<?xml version="1.0"?>\n<!DOCTYPE fontconfig SYSTEM "fonts.dtd">\n<fontconfig>\n'
+        + "".join(f"  <dir>{d}</dir>\n" for d in dirs)
+        + '  <include ignore_missing="yes">/etc/fonts/conf.d</include>\n'
+        + f"  <cachedir>{work / ('fc-cache-' + font_set)}</cachedir>\n</fontconfig>\n",
+        encoding="utf-8")
+    return conf
+
+
+def _fonts_used(pdf: bytes) -> set[str]:
+    from pypdf import PdfReader
+
+    out = set()
+    for page in PdfReader(io.BytesIO(pdf)).pages:
+        for f in (page.get("/Resources", {}).get("/Font", {}) or {}).values():
+            out.add(str(f.get_object().get("/BaseFont", "")).split("+")[-1])
+    return out
+
+
+@pytest.fixture(scope="session", params=FONT_SETS)
+def exported(request, tmp_path_factory) -> dict[str, Case]:
+    font_set = request.param
+    work = tmp_path_factory.mktemp(f"libreoffice-{font_set}")
+    env = {**os.environ, "FONTCONFIG_FILE": str(_fonts_conf(work, font_set))}
     cases = _cases()
     docx_dir, pdf_dir = work / "docx", work / "pdf"
     docx_dir.mkdir()
@@ -380,7 +429,7 @@ def exported(tmp_path_factory) -> dict[str, Case]:
             ["soffice", f"-env:UserInstallation={profile}", "--headless", "--norestore",
              "--convert-to", "pdf", "--outdir", str(pdf_dir)]
             + [str(docx_dir / f"{c.name}.docx") for c in batch],
-            capture_output=True, timeout=600)
+            capture_output=True, timeout=600, env=env)
 
     # batches of 40: one soffice process has been seen to stop after a few hundred files
     for i in range(0, len(cases), BATCH):
@@ -388,10 +437,16 @@ def exported(tmp_path_factory) -> dict[str, Case]:
     missing = [c for c in cases if not (pdf_dir / f"{c.name}.pdf").exists()]
     if missing:  # once more, for a batch that stopped short
         convert(missing)
+    fonts: set[str] = set()
     for c in cases:
         pdf = pdf_dir / f"{c.name}.pdf"
         assert pdf.exists(), f"LibreOffice did not convert {c.name}"
-        c.result = parse_pdf(pdf.read_bytes())
+        data = pdf.read_bytes()
+        c.result = parse_pdf(data)
+        fonts |= _fonts_used(data)
+    # the font set took effect: the extra one draws with its fonts, the project's never
+    extra = {f for f in fonts if f.startswith(("Liberation", "NotoSans", "NotoSerif"))}
+    assert bool(extra) == (font_set == "extra"), (font_set, sorted(fonts))
     return {c.name: c for c in cases}
 
 

@@ -235,6 +235,26 @@ def test_lines_and_spaces_laid_over_glyphs():
     assert [ln.text for ln in lines] == ["位ab", "王 13", "Hello World"]
 
 
+def test_spaces_an_export_with_wide_space_fonts_prints_are_read_as_typed():
+    """Liberation Serif (what Debian's LibreOffice pulls in) at 12 pt, as exported: the
+    autospacing gap between '6' and '西' (2.5 pt) is filled with underline-carrying spaces
+    3 pt wide that reach half a point into '西' — no space was typed; a typed space abuts
+    its neighbours; one typed space printed in both the Latin and the Chinese font, 0.2 pt
+    apart, is one space."""
+    six = Char("6", 185.38, 191.38, 400, 412, 12.0, 1)
+    west = Char("西", 193.9, 205.9, 400, 412, 12.0, 1)
+    fillers = [Char(" ", 191.4, 194.4, 400, 412, 12.0, 1) for _ in range(4)]
+    assert [ln.text for ln in group_lines([six, *fillers, west])] == ["6西"]
+    x = Char("x", 511.3, 519.18, 300, 312, 12.0, 1)
+    twice = [Char(" ", 519.18, 523.62, 300, 312, 12.0, 1), Char(" ", 519.39, 523.58, 300, 312, 12.0, 1)]
+    three = Char("3", 523.62, 529.62, 300, 312, 12.0, 1)
+    assert [ln.text for ln in group_lines([x, *twice, three])] == ["x 3"]
+    # two spaces typed are two spaces
+    two = [Char(" ", 519.18, 523.62, 300, 312, 12.0, 1), Char(" ", 523.62, 528.06, 300, 312, 12.0, 1)]
+    three = Char("3", 528.06, 534.06, 300, 312, 12.0, 1)
+    assert [ln.text for ln in group_lines([x, *two, three])] == ["x  3"]
+
+
 def _line(text: str, x: float = 100, top: float = 100, size: float = 10.5) -> Line:
     cs = _chars(text, x, top, size)
     return Line(cs, top, top + size)

@@ -308,14 +308,16 @@ def test_radio_states_renamed_read_by_position():
     pdf = render_pdf(spec, validate_record(spec, {"profit_nature": "营利性", "ownership": "公立"}))
 
     def edit(f):
+        # a tool that renamed the states (and dropped /Opt): read by the button's position
         group = f["profit_nature"]
-        group[NameObject("/V")] = NameObject("/1")
+        del group["/Opt"]
+        group[NameObject("/V")] = NameObject("/B")
         for i, kid in enumerate(group["/Kids"]):
             kid = kid.get_object()
             ap = kid["/AP"]["/N"]
             on = next(k for k in ap if k != "/Off")
-            ap[NameObject(f"/{i}")] = ap.pop(on)
-            kid[NameObject("/AS")] = NameObject(f"/{i}" if i == 1 else "/Off")
+            ap[NameObject(f"/{'AB'[i]}")] = ap.pop(on)
+            kid[NameObject("/AS")] = NameObject("/B" if i == 1 else "/Off")
         # the other group: /V gone, one kid's /AS on
         own = f["ownership"]
         del own["/V"]

@@ -92,6 +92,9 @@ class Widget:
     cell: tuple[float, float, float, float] | None = None
     #: inline multiline box in a cell: grows down to the cell's bottom
     extend: bool = False
+    #: text widgets: the field's type (text, multiline, integer, decimal; a date's part:
+    #: date)
+    value_type: str | None = None
 
 
 @dataclass
@@ -305,9 +308,10 @@ class _Layouter:
         return items
 
     def _widget(self, name, kind, label, size, *, multiline=False, align="center",
-                max_length=None, option=None) -> Widget:
+                max_length=None, option=None, value_type=None) -> Widget:
         return Widget(name=name, kind=kind, label=label, size=size, multiline=multiline,
-                      align=align, max_length=max_length, option=option)
+                      align=align, max_length=max_length, option=option,
+                      value_type=value_type)
 
     def _square_group(self, size: float, widget: Widget, before: str = "",
                       role: str = "choice") -> _Item:
@@ -352,7 +356,8 @@ class _Layouter:
         multiline = ftype == "multiline"
         # a note reads from the left; a short blank in a sentence is centred on its line
         wd = self._widget(ref.name, "text", label, size, multiline=multiline,
-                          align="left" if multiline else "center", max_length=col.max_length)
+                          align="left" if multiline else "center", max_length=col.max_length,
+                          value_type=ftype)
         h = BOX_HEIGHT * size
         if ref.width is not None:
             w = ref.width * MM
@@ -575,7 +580,7 @@ class _Layouter:
                 align = "left"
             wd = self._widget(ref.name, "text", self._label(ref), size,
                               multiline=ftype == "multiline", align=align,
-                              max_length=col.max_length)
+                              max_length=col.max_length, value_type=ftype)
             wd.rect = (x0 + VALUE_INSET, top + VALUE_INSET, x1 - VALUE_INSET, bottom - VALUE_INSET)
             wd.cell = rect
             page.widgets.append(wd)

@@ -13,10 +13,11 @@ AcroForm choices (DESIGN §2):
   stream of their own that draws the value in the embedded Song subset,
   clipped to the box; ``/NeedAppearances false``, so viewers show our drawing;
 * a choice field is one radio group named by the field id; the on-state name
-  of each button is the choice's official label as a UTF-8 PDF name
-  (``/非营利性`` is written ``/#E9#9D#9E#E8#90#A5#E5#88#A9#E6#80#A7``), so the
-  group's ``/V`` is the chosen label itself (pypdf decodes it to
-  ``"/非营利性"``); ``/Off`` when nothing is chosen;
+  of each button is its position, ``/0``, ``/1`` … (ASCII: pypdf, PyMuPDF, pdf.js
+  and PDFium all set and show it as it is), and the group's ``/Opt`` lists the
+  choices' official labels in that order (PDF 32000 12.7.4.2.3), so ``/V /1`` of
+  ``/Opt [(非营利性) (营利性)]`` is 营利性; ``/Off`` when nothing is chosen.  (Files
+  of earlier versions named the states by their UTF-8 labels; the parser reads both);
 * a checkbox field's on-state is ``/Yes``;
 * checkbox and radio marks are drawn as paths (a tick in the box), the box
   itself as a rectangle on the page: no font needed, and UMing lacks ☑.
@@ -53,7 +54,7 @@ from ._layout import (
     Widget,
     layout,
 )
-from ._writer import PdfWriter, literal, name, num, ref, string, text
+from ._writer import PdfWriter, literal, num, ref, string, text
 
 #: resource name of the Song font in page and appearance resources
 PAGE_FONT = "F1"
@@ -261,7 +262,11 @@ def _widget_strings(wd: Widget, page: int) -> _WidgetStrings:
              f"{num(x1)} {num(PAGE_H - top)}] /F {ANNOT_PRINT}")
     ws = _WidgetStrings(page, annot, f"[0 0 {num(x1 - x0)} {num(bottom - top)}]")
     if wd.kind == "text":
-        ff = FLAG_MULTILINE if wd.multiline else 0
+        # a box tall enough for two lines, for a value that may be wider than one (a name
+        # or an address in a three-line cell), takes it on several lines in any viewer
+        # that fills it, as xieyi's own appearance does; short values (a score, a code)
+        # stay on one line, centred in their box
+        ff = FLAG_MULTILINE if wd.multiline or _wraps_in_viewers(wd) else 0
         q = {"left": 0, "center": 1, "right": 2}.get(wd.align, 0)
         extra = f" /Ff {ff}" if ff else ""
         if wd.max_length:
@@ -397,6 +402,22 @@ def _value_layout(wd: Widget, value: str, font: PreparedFont, w: float, h: float
         s = max(MIN_VALUE_SIZE, min(size, aw / em if em else size))
         return s, [value]
     return MIN_VALUE_SIZE, _wrap(text_, ws, aw / MIN_VALUE_SIZE)
+
+
+def _wraps_in_viewers(wd: Widget) -> bool:
+    """A one-line field a viewer should wrap: its box holds two lines or more and its
+    longest value (Chinese characters, one em each) is wider than one line."""
+    if wd.value_type != "text":  # numbers, dates: short, and one line reads them best
+        return False
+    width = wd.rect[2] - wd.rect[0] - 2 * VALUE_PAD_X
+    longest = (wd.max_length * wd.size) if wd.max_length else float("inf")
+    return _holds_lines(wd) >= 2 and longest > width
+
+
+def _holds_lines(wd: Widget) -> int:
+    """How many lines of the field's size its box holds."""
+    h = wd.rect[3] - wd.rect[1] - 2 * VALUE_PAD_Y
+    return int((h - wd.size) // (wd.size * VALUE_LEADING)) + 1 if h >= wd.size else 0
 
 
 def _ap_open(w: float, h: float, size: float) -> str:
@@ -575,21 +596,27 @@ def render(spec: FormSpec, values: dict, typing_font: str) -> bytes:
                      f"/AP << /N << /Yes {ref(on)} /Off {ref(off)} >> >> >>")
             annots[ws.page].append(n)
             return n
-        # a radio group: the field, and one widget per choice
+        # a radio group: the field, and one widget per choice.  Each button's on-state is
+        # its position, /0 /1 …, and /Opt gives the choices' labels in the same order
+        # (PDF 32000 12.7.4.2.3): ASCII names every tool can set, the Chinese label
+        # beside them for any tool that shows export values
         chosen = values.get(first.name) or ""
         kids = []
-        for wd in node.widgets:
+        v = "/Off"
+        for i, wd in enumerate(node.widgets):
             wsk = strings[id(wd)]
             on, off = mark_streams(wsk.bbox, wd.rect[2] - wd.rect[0])
-            state_name = name(wd.option)
+            state_name = f"/{i}"
             state = state_name if wd.option == chosen else "/Off"
+            if wd.option == chosen:
+                v = state_name
             k = w.add(f"<< {wsk.annot} /P {ref(page_objs[wsk.page])} /Parent {ref(n)} "
                       f"/AS {state} /AP << /N << {state_name} {ref(on)} /Off {ref(off)} >> >> >>")
             annots[wsk.page].append(k)
             kids.append(k)
-        v = name(chosen) if chosen else "/Off"
+        opt = " ".join(text(wd.option) for wd in node.widgets)
         w.put(n, f"<< /FT /Btn /Ff {FLAG_RADIO | FLAG_NO_TOGGLE_TO_OFF} {t}{par} {tu} /V {v} "
-                 f"/Kids [{' '.join(ref(k) for k in kids)}] >>")
+                 f"/Opt [{opt}] /Kids [{' '.join(ref(k) for k in kids)}] >>")
         return n
 
     top_fields = [write_node(node, None) for node in st.tree.kids.values()]

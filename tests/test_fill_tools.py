@@ -1,0 +1,193 @@
+"""Our fillable PDFs filled by the tools institutions use, with each tool's normal calls.
+
+pypdf (``update_page_form_field_values``) and PyMuPDF (``widget.field_value``,
+``widget.update()``) stand for the programs built on them; both regenerate the
+appearances they touch.  Choices are set by the export value each tool lists for the
+button (``/0``, ``/1`` … with the labels in ``/Opt``), checkboxes by their on-state; the
+parser must read back the record that was meant, for every form.
+"""
+
+from __future__ import annotations
+
+import io
+
+import pymupdf
+import pytest
+from pypdf import PdfReader, PdfWriter
+from pypdf.generic import NameObject
+
+from forms import all_forms, get_form, record_to_json, validate_record
+from generator.pdf import render_pdf
+from parser import parse_pdf
+
+FORMS = [s for s in all_forms() if any(f.type in ("choice", "checkbox") for f in s.fields)]
+
+
+def _wanted(spec) -> dict:
+    """A record choosing the last option of every choice and ticking every other checkbox
+    (top-level fields; rows keep the tools' calls the same)."""
+    rec: dict = {}
+    boxes = 0
+    for f in spec.fields:
+        if f.type == "choice":
+            rec[f.id] = f.choices[-1]
+        elif f.type == "checkbox":
+            rec[f.id] = boxes % 2 == 0
+            boxes += 1
+    return rec
+
+
+def _pypdf_fill(pdf: bytes, spec, rec: dict) -> bytes:
+    reader = PdfReader(io.BytesIO(pdf))
+    fields = reader.get_fields()
+    values = {}
+    for f in spec.fields:
+        if f.id not in rec:
+            continue
+        if f.type == "choice":
+            # the export value the tool lists for the wanted label: /Opt gives the labels
+            states = [str(s) for s in fields[f.id]["/_States_"] if str(s) != "/Off"]
+            labels = [str(o) for o in fields[f.id]["/Opt"]]
+            values[f.id] = states[labels.index(rec[f.id])]
+        elif f.type == "checkbox":
+            values[f.id] = "/Yes" if rec[f.id] else "/Off"
+    writer = PdfWriter(clone_from=reader)
+    for page in writer.pages:
+        writer.update_page_form_field_values(page, values)
+    out = io.BytesIO()
+    writer.write(out)
+    return out.getvalue()
+
+
+def _pymupdf_fill(pdf: bytes, spec, rec: dict) -> bytes:
+    doc = pymupdf.open(stream=pdf, filetype="pdf")
+    labels = {}
+    for f in spec.fields:
+        if f.type == "choice":
+            labels[f.id] = list(f.choices)
+    for page in doc:
+        for w in page.widgets():
+            name = w.field_name
+            if name not in rec:
+                continue
+            if w.field_type == pymupdf.PDF_WIDGET_TYPE_RADIOBUTTON:
+                # PyMuPDF names the button by its on-state: the position of the label
+                if w.on_state() == str(labels[name].index(rec[name])):
+                    w.field_value = w.on_state()
+                    w.update()
+            elif w.field_type == pymupdf.PDF_WIDGET_TYPE_CHECKBOX:
+                w.field_value = w.on_state() if rec[name] else "Off"
+                w.update()
+    return doc.tobytes()
+
+
+@pytest.mark.parametrize("tool", ["pypdf", "pymupdf"])
+@pytest.mark.parametrize("spec", FORMS, ids=lambda s: s.id)
+def test_choices_and_checkboxes_set_by_each_tool_read_back(spec, tool):
+    rec = _wanted(spec)
+    blank = render_pdf(spec, validate_record(spec, {}))
+    filled = (_pypdf_fill if tool == "pypdf" else _pymupdf_fill)(blank, spec, rec)
+    r = parse_pdf(filled)
+    assert r.form == spec.id and r.method == "acroform"
+    expected = record_to_json(spec, validate_record(spec, rec))
+    assert {k: r.record.get(k) for k in rec} == {k: expected[k] for k in rec}
+    for k in rec:
+        if spec.field(k).type == "choice":
+            assert r.fields[k]["confidence"] == 1.0, k
+
+
+def test_pymupdf_lists_ascii_states_and_the_labels():
+    """What a PyMuPDF user sees: the on-states are 0, 1 …, not #E8#90#A5… escapes."""
+    spec = get_form("jingdezhen-application")
+    doc = pymupdf.open(stream=render_pdf(spec, validate_record(spec, {})), filetype="pdf")
+    states = {w.on_state() for p in doc for w in p.widgets() if w.field_name == "profit_nature"}
+    assert states == {"0", "1"}
+    reader = PdfReader(io.BytesIO(render_pdf(spec, validate_record(spec, {}))))
+    assert [str(o) for o in reader.get_fields()["profit_nature"]["/Opt"]] == ["非营利性", "营利性"]
+
+
+def test_files_of_earlier_versions_with_label_states_read_back():
+    """Before /Opt, a state was the label as a UTF-8 name (/#E8#90#A5…): still read."""
+    spec = get_form("jingdezhen-application")
+    pdf = render_pdf(spec, validate_record(spec, {"profit_nature": "营利性"}))
+    writer = PdfWriter(clone_from=PdfReader(io.BytesIO(pdf)))
+    group = next(f.get_object() for f in writer._root_object["/AcroForm"]["/Fields"]
+                 if f.get_object()["/T"] == "profit_nature")
+    del group["/Opt"]
+    labels = ["非营利性", "营利性"]
+    for i, kid in enumerate(group["/Kids"]):
+        kid = kid.get_object()
+        ap = kid["/AP"]["/N"]
+        ap[NameObject("/" + labels[i])] = ap.pop(f"/{i}")
+        kid[NameObject("/AS")] = NameObject("/营利性" if i == 1 else "/Off")
+    group[NameObject("/V")] = NameObject("/营利性")
+    out = io.BytesIO()
+    writer.write(out)
+    r = parse_pdf(out.getvalue())
+    assert r.record["profit_nature"] == "营利性" and r.fields["profit_nature"]["confidence"] == 1.0
+
+
+def _fields_by_name(pdf: bytes) -> dict:
+    """Each terminal field's own dictionary, by its full name."""
+    out = {}
+
+    def visit(f, parent):
+        f = f.get_object()
+        name = f"{parent}.{f['/T']}" if parent else str(f["/T"])
+        named = [k for k in f.get("/Kids", []) if "/T" in k.get_object()]
+        if named:
+            for k in named:
+                visit(k, name)
+        else:
+            out[name] = f
+
+    for f in PdfReader(io.BytesIO(pdf)).trailer["/Root"]["/AcroForm"]["/Fields"]:
+        visit(f, "")
+    return out
+
+
+def test_a_long_value_in_a_tall_cell_wraps_in_viewers_short_ones_stay_on_a_line():
+    """The institution's name sits in a three-line cell: the field is multi-line (viewers
+    that lay out CJK text — PDFium, pdf.js, Acrobat, WPS — wrap it there instead of cutting
+    it off); a score, a date part or a number stays a one-line field, centred."""
+    flag = 1 << 12
+    spec = get_form("jingdezhen-application")
+    fields = _fields_by_name(render_pdf(spec, validate_record(spec, {})))
+    assert int(fields["institution_name"].get("/Ff", 0)) & flag
+    assert int(fields["institution_name"]["/MaxLen"]) == spec.field("institution_name").max_length
+    assert not int(fields["rated_beds"].get("/Ff", 0)) & flag
+    assert not int(fields["fill_date.year"].get("/Ff", 0)) & flag
+    # every form: a one-line text field is multi-line exactly when its box holds two lines
+    # and its longest value (max_length Chinese characters) is wider than the box
+    from generator.pdf._font import prepared_font
+    from generator.pdf._layout import layout
+    from generator.pdf._render import VALUE_PAD_X, _holds_lines
+
+    seen = {True: 0, False: 0}
+    for spec in all_forms():
+        fields = _fields_by_name(render_pdf(spec, validate_record(spec, {})))
+        for page in layout(spec, prepared_font("song")).pages:
+            for wd in page.widgets:
+                if wd.kind != "text" or wd.multiline:
+                    continue
+                width = wd.rect[2] - wd.rect[0] - 2 * VALUE_PAD_X
+                wraps = (wd.value_type == "text" and _holds_lines(wd) >= 2
+                         and (wd.max_length or 10**6) * wd.size > width)
+                assert bool(int(fields[wd.name].get("/Ff", 0)) & flag) == wraps, (spec.id, wd.name)
+                seen[wraps] += 1
+    assert seen[True] > 50 and seen[False] > 50
+
+
+def test_a_line_break_typed_into_a_one_line_value_is_joined():
+    spec = get_form("jingdezhen-application")
+    pdf = render_pdf(spec, validate_record(spec, {}))
+    writer = PdfWriter(clone_from=PdfReader(io.BytesIO(pdf)))
+    writer.update_page_form_field_values(writer.pages[0], {
+        "institution_name": "景德镇市第一人民医院\n康复医学中心",
+        "address": "Jingdezhen No.1\nPeople's Hospital"}, auto_regenerate=False)
+    out = io.BytesIO()
+    writer.write(out)
+    r = parse_pdf(out.getvalue())
+    assert r.record["institution_name"] == "景德镇市第一人民医院康复医学中心"
+    assert r.record["address"] == "Jingdezhen No.1 People's Hospital"
+    assert r.fields["institution_name"]["confidence"] < 1
