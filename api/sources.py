@@ -7,22 +7,16 @@ prints (both call :func:`api.cli_rules.cite_article`).
 
 from __future__ import annotations
 
-import marshmallow as ma
 from flask import jsonify
 from flask_smorest import Blueprint
 from marshmallow import fields as mf
 from marshmallow import validate as mv
 
 from .cli_rules import cite_article, source_validity, sources_listing
-from .schemas import JURISDICTIONS, ErratumSchema, ErrorSchema, ValidityTodaySchema
+from .schemas import JURISDICTIONS, ErratumSchema, ErrorSchema, ValidityTodaySchema, _Ordered
 
 bp = Blueprint("sources", __name__, url_prefix="/api",
                description="法规原文与条文引用 / the regulation texts and their articles")
-
-
-class _Ordered(ma.Schema):
-    class Meta:
-        ordered = True
 
 
 class PartSchema(_Ordered):

@@ -232,6 +232,18 @@ def _rows(where: str, rows: Any, fields: dict[str, Field]) -> tuple[Row, ...]:
     return tuple(out)
 
 
+def _check_header(where: str, table: Table) -> None:
+    """Header rows: fewer than all, only official text, no cell reaching below them."""
+    n = table.header_rows
+    if n == 0:
+        return
+    if not 0 < n < len(table.rows):
+        raise _fail(where, f"header_rows {n}: between 1 and the number of rows less one")
+    for ri, _col, cell in table.placements:
+        if ri < n and (cell.fields or ri + cell.rowspan > n):
+            raise _fail(where, f"header_rows {n}: a header row holds a field or spans below")
+
+
 def _check_grid(where: str, table: Table) -> None:
     ncols = len(table.columns)
     covered: dict[int, set[int]] = {}
@@ -263,11 +275,13 @@ def _block(where: str, d: Any, fields: dict[str, Field]):
     if kind == "page_break":
         return PageBreak()
     if kind == "table":
-        _keys(where, v, {"columns", "rows", "size"}, {"columns", "rows"})
+        _keys(where, v, {"columns", "rows", "size", "header_rows"}, {"columns", "rows"})
         t = Table(columns=tuple(float(c) for c in v["columns"]),
                   rows=_rows(where, v["rows"], fields),
-                  size=float(v.get("size", 10.5)))
+                  size=float(v.get("size", 10.5)),
+                  header_rows=int(v.get("header_rows", 0)))
         _check_grid(where, t)
+        _check_header(where, t)
         return t
     raise _fail(where, f"unknown block kind {kind!r}")
 

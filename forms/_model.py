@@ -145,6 +145,9 @@ class Table:
     rows: tuple[Row, ...]
     #: font size in points for the table's text
     size: float = 10.5
+    #: the leading rows that head the table's columns: printed again at the top of each
+    #: page the table continues on (the DOCX marks them "repeat as header row")
+    header_rows: int = 0
     kind: str = _dcfield(default="table", init=False)
 
     @cached_property

@@ -784,10 +784,31 @@ class TableMatch:
         self.mismatched = 0
 
 
-def _score(tm: TableMatch, d: DetTable, cmap: list[int], offset: int) -> tuple[int, int]:
+def _repeated_header(tm: TableMatch, d: DetTable, cmap: list[int]) -> int:
+    """How many of a continuation part's first rows are the table's header rows printed
+    again (a table that runs onto another page repeats them): every label of those rows
+    found as it is in the description's header, and at least one."""
+    nh = tm.table.header_rows
+    if not nh or d.nrows <= nh:
+        return 0
+    hits = 0
+    for dc in d.cells:
+        if dc.r0 >= nh:
+            continue
+        k = tm.labels.get((dc.r0, cmap[dc.c0]))
+        if k is not None and k != dc.key:
+            return 0
+        hits += k is not None
+    return nh if hits else 0
+
+
+def _score(tm: TableMatch, d: DetTable, cmap: list[int], offset: int,
+           skip: int = 0) -> tuple[int, int]:
     hits = misses = 0
     for dc in d.cells:
-        k = tm.labels.get((offset + dc.r0, cmap[dc.c0]))
+        if dc.r0 < skip:
+            continue
+        k = tm.labels.get((offset + dc.r0 - skip, cmap[dc.c0]))
         if k is None:
             continue
         if k == dc.key:
@@ -817,14 +838,16 @@ def match_tables(spec: FormSpec, pages: list[PageData]) -> list[TableMatch]:
                     break
                 di += 1
                 continue
-            room = nrows - d.nrows
+            # a continuation part that starts with the header printed again: past it
+            skip = _repeated_header(tm, d, cmap) if done else 0
+            room = nrows - (d.nrows - skip)
             if room < 0:
                 di += 1
                 continue
             # rows in order; checked against the labels, another offset only if better
-            best = (_score(tm, d, cmap, min(done, room)), min(done, room))
+            best = (_score(tm, d, cmap, min(done, room), skip), min(done, room))
             for off in range(room + 1):
-                s = _score(tm, d, cmap, off)
+                s = _score(tm, d, cmap, off, skip)
                 if s[0] - s[1] > best[0][0] - best[0][1]:
                     best = (s, off)
             (hits, misses), off = best
@@ -836,10 +859,12 @@ def match_tables(spec: FormSpec, pages: list[PageData]) -> list[TableMatch]:
             tm.checked += hits + misses
             tm.mismatched += misses
             for dc in d.cells:
-                i = tm.slot.get((off + dc.r0, cmap[dc.c0]))
+                if dc.r0 < skip:
+                    continue
+                i = tm.slot.get((off + dc.r0 - skip, cmap[dc.c0]))
                 if i is not None:
                     tm.parts.setdefault(i, []).append(dc)
-            done = off + d.nrows
+            done = off + d.nrows - skip
             di += 1
     return out
 

@@ -69,7 +69,9 @@ def _checklist_spec(t: ScoringTable) -> tuple[list, list, list]:
         rows.append([it.number, {"text": text, "align": "left"}, scope, {"field": it.field}])
     fields.append({"id": "result", "label": "评估结论", "type": "text", "max_length": 8})
     rows.append([{"text": "评估结论（各项条件均符合为符合）", "colspan": 3}, {"field": "result"}])
-    layout.append({"table": {"columns": [22, 98, 26, 18], "size": 9, "rows": rows}})
+    # the column heads print again on each page the table continues on
+    layout.append({"table": {"columns": [22, 98, 26, 18], "size": 9, "header_rows": 1,
+                             "rows": rows}})
     # the notes below the table, as paragraphs: a last table row of notes alone on a page
     # is not seen as a table in a Word/LibreOffice export, and its text would then run
     # into the value before it (the evaluation date) when the export is read back
@@ -221,7 +223,11 @@ def spec_raw(t: ScoringTable) -> dict:
                          _num(it.points), {"field": it.field}])
         rows.append([{"text": t.remark_item, "align": "left"}, {"field": "remarks", "colspan": 3}])
         rows.append(["合计", "", _num(t.total), {"field": "total"}])
-    layout.append({"table": {"columns": columns, "size": 9, "rows": rows}})
+    table: dict[str, Any] = {"columns": columns, "size": 9, "rows": rows}
+    if t.purpose in ("admission", "annual"):
+        # the column heads print again on each page the table continues on
+        table = {"columns": columns, "size": 9, "header_rows": 1, "rows": rows}
+    layout.append({"table": table})
     signer = {"admission": "评估小组", "annual": "经办机构", "survey": "工伤职工"}[t.purpose]
     layout.append({"para": {"runs": [signer, "（签名）："], "space_before": 14}})
     valid_from, valid_to = VALIDITY[t.jurisdiction]

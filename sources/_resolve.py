@@ -8,7 +8,7 @@ from urllib.parse import quote
 
 from ._loader import by_document, get_source
 from ._model import Section, SourceText
-from ._outline import cn_number
+from ._outline import cn_number, label_of
 from .errors import ArticleNotFound, SourceError
 
 _CN = "零〇一二三四五六七八九十百两"
@@ -24,18 +24,6 @@ _TOKENS = (
 _SPACE = " \u3000\t"
 
 
-def _label(kind: str, number: str) -> str:
-    if kind == "article":
-        return f"第{number}条"
-    if kind == "item":
-        return f"（{number}）"
-    if kind == "subpoint":
-        return f"（{int(number)}）"
-    if kind == "point":
-        return str(int(number))
-    return number
-
-
 def _tokens(text: str) -> tuple[list[str], str]:
     """The section labels a reference names, and the rest it ends with that names none."""
     out: list[str] = []
@@ -47,7 +35,7 @@ def _tokens(text: str) -> tuple[list[str], str]:
         for kind, pattern in _TOKENS:
             m = pattern.match(text, pos)
             if m:
-                out.append(_label(kind, m.group(1)))
+                out.append(label_of(kind, m.group(1)))
                 pos = m.end()
                 break
         else:

@@ -24,7 +24,7 @@ from fontTools.ttLib import TTFont
 from PIL import Image
 from pypdf import PdfReader
 
-from forms import all_forms, parse_spec, validate_record
+from forms import SpecError, all_forms, get_form, parse_spec, validate_record
 from forms.errors import FontUnavailable
 from generator import pdf_values
 from generator.pdf import layout_geometry, render_pdf
@@ -755,3 +755,50 @@ def test_numbers_add_no_glyph_to_the_form():
     rec = validate_record(spec, {"address": "12-34 Room 5", "contact_person_phone": "0798-8888888",
                                  "license_date": "2024-03-01", "rated_beds": 120})
     assert _font_of(render_pdf(spec, rec))[0] == blank_program
+
+
+def test_a_table_running_onto_another_page_repeats_its_header_rows():
+    """header_rows: the column heads print again at the top of each continuation page (PDF),
+    and the DOCX marks those rows "repeat as header row" (w:tblHeader)."""
+    from docx import Document
+    from docx.oxml.ns import qn
+
+    from generator.docx import render_docx
+
+    fields = [{"id": "items", "label": "项目", "type": "rows", "max_rows": 60,
+               "columns": [{"id": "name", "label": "名称", "type": "text", "max_length": 20}]}]
+    layout = [{"title": "测试表"},
+              {"table": {"columns": [20, 80], "header_rows": 1, "rows": [
+                  {"cells": ["序号", "名称（表头）"]},
+                  {"repeat": "items", "cells": [{"text": "（{n}）"}, {"column": "name"}],
+                   "height": 9}]}}]
+    spec = _spec(layout, fields, "test-header")
+    data = render_pdf(spec, validate_record(spec, {}))
+    with pdfplumber.open(io.BytesIO(data)) as pdf:
+        texts = [(p.extract_text() or "").replace(" ", "").replace("\n", "") for p in pdf.pages]
+    assert len(texts) >= 2
+    for t in texts:
+        assert t.startswith("测试表序号名称（表头）") or t.startswith("序号名称（表头）"), t[:30]
+    assert sum(t.count("名称（表头）") for t in texts) == len(texts)
+    doc = Document(io.BytesIO(render_docx(spec, validate_record(spec, {}))))
+    rows = doc.tables[0].rows
+    heads = [r._tr.trPr is not None and r._tr.trPr.find(qn("w:tblHeader")) is not None
+             for r in rows]
+    assert heads[0] and not any(heads[1:])
+    # the scoring tables that run onto a second page carry it
+    for sid in ("shanxi-annual-medical", "shanxi-eval-prosthetics", "tianjin-eval-assistive"):
+        table = next(b for b in get_form(sid).blocks if getattr(b, "kind", "") == "table")
+        assert table.header_rows == 1, sid
+
+
+@pytest.mark.parametrize("bad", [
+    {"header_rows": 2},  # every row
+    {"header_rows": 1, "first": {"cells": [{"field": "unit"}, "名称"]}},  # a field in the header
+])
+def test_header_rows_that_hold_fields_or_the_whole_table_are_rejected(bad):
+    first = bad.get("first", {"cells": ["序号", "名称"]})
+    layout = [{"table": {"columns": [20, 80], "header_rows": bad["header_rows"],
+                         "rows": [first, {"cells": ["1", "甲"]}]}}]
+    fields = [{"id": "unit", "label": "单位", "type": "text", "max_length": 10}]
+    with pytest.raises(SpecError, match="header_rows"):
+        _spec(layout, fields, "test-bad-header")

@@ -487,6 +487,9 @@ class _Builder:
                 h.set(qn("w:val"), str(round(row.height * _TWIPS_PER_MM)))
                 h.set(qn("w:hRule"), "atLeast")
                 trPr.append(h)
+            if ri < block.header_rows:
+                # the column heads repeat at the top of each page the table runs onto
+                trPr.append(OxmlElement("w:tblHeader"))
             here = covered.get(ri, {})
             col = 0
             cells = iter(row.cells)

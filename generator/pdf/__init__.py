@@ -15,8 +15,9 @@ Field conventions the parser relies on:
 * text fields (dates: ``id.year`` / ``id.month`` / ``id.day``): ``/V`` is the
   display string of ``generator.pdf_values``; an empty field has no ``/V``;
 * choice fields: a radio group named by the field id; each button's on-state
-  name is the choice's official label, so ``/V`` is ``/<label>`` (pypdf gives
-  ``"/非营利性"``) or ``/Off`` when nothing is chosen;
+  name is its position (``/0``, ``/1`` …) and the group's ``/Opt`` lists the
+  official labels in that order, so ``/V`` is ``/<position>`` or ``/Off`` when
+  nothing is chosen;
 * checkbox fields: on-state ``/Yes``, else ``/Off``.
 
 ``typing_font`` picks the font a viewer types new values with (``/DR``):

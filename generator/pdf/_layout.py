@@ -527,10 +527,22 @@ class _Layouter:
 
         rows_top: dict[int, tuple[int, float]] = {}  # row -> (page index, top)
         part_bounds: dict[int, list[float]] = {}  # page index -> [top, bottom]
+        #: the header rows printed again at the top of a continuation page: (page, top)
+        repeats: list[tuple[int, float]] = []
+        nh = t.header_rows
+        header_h = sum(heights[:nh])
         for g0, g1 in groups:
             gh = sum(heights[g0:g1 + 1])
+            # the header rows stay with the first group of rows under them
+            if g0 == 0 and nh:
+                first_body = next((b1 for b0, b1 in groups if b0 <= nh <= b1), g1)
+                gh = sum(heights[:first_body + 1])
             if self.room() < gh - 1e-6 and self.y > MARGIN_TOP + 1e-6:
                 self.new_page()
+                if nh and g0 >= nh:
+                    repeats.append((len(self.pages) - 1, self.y))
+                    part_bounds[len(self.pages) - 1] = [self.y, self.y]
+                    self.y += header_h
             pi = len(self.pages) - 1
             bounds = part_bounds.setdefault(pi, [self.y, self.y])
             for r in range(g0, g1 + 1):
@@ -538,16 +550,26 @@ class _Layouter:
                 self.y += heights[r]
             bounds[1] = self.y
 
-        for (ri, ci, cell), (content_h, paras) in zip(placed, measured):
+        cells = list(zip(placed, measured))
+        for (ri, ci, cell), (content_h, paras) in cells:
             pi, top = rows_top[ri]
-            page = self.pages[pi]
-            bottom = top + sum(heights[ri:ri + cell.rowspan])
-            x0, x1 = colx[ci], colx[ci + cell.colspan]
-            rect = (x0, top, x1, bottom)
-            page.rects.append((x0, top, x1, bottom, RULE))
-            self.emit_cell(cell, paras, content_h, rect, t.size, page)
+            self._place_cell(cell, content_h, paras, pi, top,
+                             top + sum(heights[ri:ri + cell.rowspan]), colx[ci],
+                             colx[ci + cell.colspan], t.size)
+        for pi, y in repeats:
+            for (ri, ci, cell), (content_h, paras) in cells[:sum(1 for c in placed if c[0] < nh)]:
+                top = y + sum(heights[:ri])
+                self._place_cell(cell, content_h, paras, pi, top,
+                                 top + sum(heights[ri:ri + cell.rowspan]), colx[ci],
+                                 colx[ci + cell.colspan], t.size)
         for pi, (top, bottom) in part_bounds.items():
             self.pages[pi].rects.append((colx[0], top, colx[-1], bottom, OUTER_RULE))
+
+    def _place_cell(self, cell: Cell, content_h: float, paras, pi: int, top: float,
+                    bottom: float, x0: float, x1: float, size: float) -> None:
+        page = self.pages[pi]
+        page.rects.append((x0, top, x1, bottom, RULE))
+        self.emit_cell(cell, paras, content_h, (x0, top, x1, bottom), size, page)
 
     def measure_cell(self, cell: Cell, width: float, table_size: float):
         """(content height, [(paragraph, size, lines)]) of a cell; value cells: one line."""
