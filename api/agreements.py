@@ -11,7 +11,7 @@ from marshmallow import fields as mf
 from werkzeug.exceptions import UnsupportedMediaType
 
 from .render import MIMETYPES, parse_json
-from .schemas import ErrorSchema, RenderQuerySchema
+from .schemas import ErrorSchema, FormatQuerySchema
 
 bp = Blueprint("agreements", __name__, url_prefix="/api/agreements",
                description="服务协议：按协议双方信息生成待签署的 PDF 或 DOCX / service agreements "
@@ -77,7 +77,7 @@ def _disposition(text, typed, fmt: str) -> str:
 
 
 @bp.route("/<jurisdiction>/<category>", methods=["POST"])
-@bp.arguments(RenderQuerySchema, location="query", as_kwargs=True)
+@bp.arguments(FormatQuerySchema, location="query", as_kwargs=True)
 @bp.doc(
     requestBody={
         "required": False,

@@ -299,6 +299,16 @@ def cmd_validate(args: argparse.Namespace) -> int:
 _MARK = {"pass": "✓", "fail": "✗", "unknown": "?"}
 
 
+def citation_lines(c: dict, indent: str = "") -> list[str]:
+    """A citation as the readable reports print it: the words cited, and the command that
+    opens the whole article."""
+    out = [f"{indent}依据：{c['document']} {c['article']}：“{c['quote']}”"]
+    ref = c.get("reference")
+    if ref:
+        out.append(f"{indent}全文：xieyi rules cite {ref['jurisdiction']} '{ref['key']}'")
+    return out
+
+
 def validation_text(r: dict) -> str:
     rs = r["rule_set"]
     until = f"至 {rs['valid_to']}" if rs["valid_to"] else "未定终止日期"
@@ -325,11 +335,7 @@ def validation_text(r: dict) -> str:
             texts = ([src["text_zh"]] if "text_zh" in src
                      else sorted({s["text_zh"] for s in src.values()}))
             lines.append(f"      来源：{'；'.join(texts)}")
-        c = f["citation"]
-        lines.append(f"      依据：{c['document']} {c['article']}：“{c['quote']}”")
-        if c.get("reference"):
-            lines.append(f"      全文：xieyi rules cite {c['reference']['jurisdiction']} "
-                         f"'{c['reference']['key']}'")
+        lines += citation_lines(f["citation"], "      ")
     if r["missing_facts"]:
         lines += ["", "需要补充的事实（xieyi rules --facts 查看说明）："]
         lines += [f"  {m['fact']}  {m['label']}" for m in r["missing_facts"]]
@@ -426,8 +432,7 @@ def deadline_text(d: dict) -> str:
         lines.append("计入的调休上班日：")
         lines += [f"  {s['date']} {s['weekday']}  {s['reason']}" for s in d["makeup_workdays"]]
     if d["citation"]:
-        c = d["citation"]
-        lines.append(f"依据：{c['document']} {c['article']}：“{c['quote']}”")
+        lines += citation_lines(d["citation"])
     if d["note"]:
         lines.append(f"说明：{d['note']}")
     for w in d["warnings"]:

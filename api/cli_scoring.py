@@ -114,6 +114,8 @@ def cmd_settle(args: argparse.Namespace) -> int:
         _print_json(result)
         return 0
     print("\n".join(result["steps"]))
+    from .cli_rules import citation_lines
+
     for c in result["citations"]:
-        print(f"依据：{c['document']} {c['article']}：“{c['quote']}”")
+        print("\n".join(citation_lines(c)))
     return 0

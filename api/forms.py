@@ -15,6 +15,7 @@ from .schemas import (
     FormDescriptionSchema,
     FormSummarySchema,
     RenderQuerySchema,
+    TypingFontQuerySchema,
     description_data,
     summary_data,
 )
@@ -75,12 +76,14 @@ def show_form(form_id: str):
 
 
 @bp.route("/<formid:form_id>.pdf")
+@bp.arguments(TypingFontQuerySchema, location="query", as_kwargs=True)
 @bp.doc(responses={"200": _binary("空白的可填写 PDF / the blank fillable PDF", "pdf")})
 @bp.alt_response(404, **_NOT_FOUND)
-def blank_pdf(form_id: str):
+@bp.alt_response(422, schema=ErrorSchema, description="参数不对 / a bad parameter")
+def blank_pdf(form_id: str, typing_font: str):
     """空白 PDF / the blank form as a fillable PDF"""
     spec = get_form(form_id)
-    return _file(spec, "pdf", render(spec, "pdf"), store=True)
+    return _file(spec, "pdf", render(spec, "pdf", typing_font=typing_font), store=True)
 
 
 @bp.route("/<formid:form_id>.docx")
@@ -113,7 +116,8 @@ def blank_docx(form_id: str):
 @bp.alt_response(422, schema=ErrorSchema,
                  description="记录不合表单，details 逐项说明 / the record does not fit the form; "
                              "details names each field")
-def render_form(form_id: str, format: str):  # noqa: A002 - the query parameter's name
+def render_form(form_id: str, format: str,  # noqa: A002 - the query parameter's name
+                typing_font: str):
     """预填表单 / render a form pre-filled with a record
 
     The record is checked against the schema derived from the form's
@@ -127,4 +131,4 @@ def render_form(form_id: str, format: str):  # noqa: A002 - the query parameter'
         if not request.is_json:
             raise UnsupportedMediaType()
         data = parse_json(raw, "请求体", "the request body")
-    return _file(spec, format, render(spec, format, data), store=False)
+    return _file(spec, format, render(spec, format, data, typing_font), store=False)

@@ -275,6 +275,11 @@ def read_fields(reader, spec: FormSpec, terminals: list[Terminal]) -> dict[str, 
                 num, prob, converted = parse_number(text, (col or f).unit, ftype == "integer")
                 conf = 0.9 if converted else 1.0
                 out[name] = Reading(name, num, text or None, page, box, "acroform", conf, prob)
+            elif text and _appearance_differs(t, text):
+                # what prints is not the value: the value is read, the reviewer told
+                value = _join_lines(text) if ftype == "text" else text
+                out[name] = Reading(name, value or None, text, page, box, "acroform", 0.7,
+                                    problem("appearance_mismatch"))
             elif ftype == "text" and "\n" in text:
                 # a one-line value a viewer let the filler break (its box wraps): the lines
                 # joined, with a space only between two Latin words
@@ -284,6 +289,50 @@ def read_fields(reader, spec: FormSpec, terminals: list[Terminal]) -> dict[str, 
                 out[name] = Reading(name, text if text != "" else None, text or None, page, box,
                                     "acroform", 1.0)
     return out
+
+
+#: the resource name of the Song subset xieyi draws its own appearances with (generator.pdf)
+_XIEYI_AP_FONT = "/F1"
+#: the typing font xieyi embeds (generator.pdf._font.TYPING_NAME): tools encode it right
+_XIEYI_TYPING_FONT = "XieyiTypingHei"
+
+
+def _appearance_differs(t: Terminal, value: str) -> bool:
+    """Whether a widget's appearance, drawn by a tool with a font of its own, shows other
+    text than the field's value (PyMuPDF writes characters outside the BMP in a two-byte
+    encoding; pypdf cannot encode for a font it has no file of).  Appearances xieyi drew,
+    and those drawn with the typing font xieyi embeds, are not read (no cost)."""
+    want = "".join(value.split())
+    for _idnum, wd in t.widgets:
+        drawn = _appearance_text(wd)
+        if drawn is not None and "".join(drawn.split()) != want:
+            return True
+    return False
+
+
+def _appearance_text(wd: DictionaryObject) -> str | None:
+    ap = _resolve(wd.get("/AP"))
+    n = _resolve(ap.get("/N")) if isinstance(ap, DictionaryObject) else None
+    if not isinstance(n, StreamObject):
+        return None
+    res = _resolve(n.get("/Resources"))
+    fonts = _resolve(res.get("/Font")) if isinstance(res, DictionaryObject) else None
+    if not isinstance(fonts, DictionaryObject) or not fonts:
+        return None
+    if set(fonts) == {_XIEYI_AP_FONT}:
+        return None
+    if all(_XIEYI_TYPING_FONT in str(_resolve(f).get("/BaseFont", ""))
+           for f in fonts.values() if isinstance(_resolve(f), DictionaryObject)):
+        return None
+    try:
+        from pypdf import PageObject
+
+        page = PageObject.create_blank_page(width=1, height=1)
+        page[NameObject("/Resources")] = res
+        page[NameObject("/Contents")] = n.indirect_reference or n
+        return page.extract_text()
+    except Exception:  # an appearance pypdf cannot read: nothing to compare, no claim
+        return None
 
 
 def _join_lines(text: str) -> str:

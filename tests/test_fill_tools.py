@@ -10,6 +10,7 @@ parser must read back the record that was meant, for every form.
 from __future__ import annotations
 
 import io
+from pathlib import Path
 
 import pymupdf
 import pytest
@@ -81,12 +82,33 @@ def _pymupdf_fill(pdf: bytes, spec, rec: dict) -> bytes:
     return doc.tobytes()
 
 
+#: where the run leaves a picture of each filled page, for a reader to look at
+SCREENSHOTS = Path(__file__).resolve().parents[1] / "out" / "fill-tools"
+
+
+def _screenshot(pdf: bytes, name: str) -> Path:
+    """Page 1 as PDFium (Chrome's engine) draws it, fields included."""
+    import pypdfium2 as pdfium
+
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    path = SCREENSHOTS / f"{name}.png"
+    doc = pdfium.PdfDocument(pdf)
+    try:
+        doc.init_forms()
+        page = doc[0]
+        page.render(scale=1.5, may_draw_forms=True).to_pil().save(path)
+    finally:
+        doc.close()
+    return path
+
+
 @pytest.mark.parametrize("tool", ["pypdf", "pymupdf"])
 @pytest.mark.parametrize("spec", FORMS, ids=lambda s: s.id)
 def test_choices_and_checkboxes_set_by_each_tool_read_back(spec, tool):
     rec = _wanted(spec)
     blank = render_pdf(spec, validate_record(spec, {}))
     filled = (_pypdf_fill if tool == "pypdf" else _pymupdf_fill)(blank, spec, rec)
+    assert _screenshot(filled, f"{spec.id}-{tool}").stat().st_size > 10_000
     r = parse_pdf(filled)
     assert r.form == spec.id and r.method == "acroform"
     expected = record_to_json(spec, validate_record(spec, rec))
@@ -191,3 +213,113 @@ def test_a_line_break_typed_into_a_one_line_value_is_joined():
     assert r.record["institution_name"] == "景德镇市第一人民医院康复医学中心"
     assert r.record["address"] == "Jingdezhen No.1 People's Hospital"
     assert r.fields["institution_name"]["confidence"] < 1
+
+
+def _typing_font(pdf: bytes):
+    acro = PdfReader(io.BytesIO(pdf)).trailer["/Root"]["/AcroForm"]
+    font = acro["/DR"]["/Font"][str(acro["/DA"]).split()[0]].get_object()
+    return font["/DescendantFonts"][0].get_object()["/FontDescriptor"].get_object()
+
+
+def test_the_download_embeds_the_font_viewers_type_with(client, capsys, tmp_path):
+    """A viewer or tool that redraws a field draws the typed characters with the form's
+    typing font (/DA, /DR): the download embeds a whole GBK font, so no viewer has to bring
+    one; ?typing_font=viewer (or --typing-font viewer) names the viewer's own Song instead,
+    for files about 40 times smaller."""
+    from api.cli import main
+
+    default = client.get("/api/forms/jingdezhen-application.pdf")
+    small = client.get("/api/forms/jingdezhen-application.pdf?typing_font=viewer")
+    assert "/FontFile2" in _typing_font(default.data)
+    assert "/FontFile2" not in _typing_font(small.data)
+    assert str(_typing_font(small.data)["/FontName"]) == "/STSong-Light"
+    assert len(default.data) > 1_000_000 and len(small.data) < 200_000
+    filled = client.post("/api/forms/jingdezhen-application/render?format=pdf",
+                         json={"institution_name": "张伟堃喆医院"})
+    assert "/FontFile2" in _typing_font(filled.data)
+    r = client.get("/api/forms/jingdezhen-application.pdf?typing_font=other")
+    assert r.status_code == 422 and r.get_json()["message_zh"]
+    # the command line: the same default and the same choice
+    assert main(["render", "jingdezhen-application", "-o", str(tmp_path / "a.pdf"),
+                 "--typing-font", "viewer"]) == 0
+    assert "/FontFile2" not in _typing_font((tmp_path / "a.pdf").read_bytes())
+    assert main(["render", "jingdezhen-application", "-o", str(tmp_path / "b.pdf")]) == 0
+    assert "/FontFile2" in _typing_font((tmp_path / "b.pdf").read_bytes())
+    capsys.readouterr()
+
+
+def _flattened_by_pypdf(pdf: bytes, values: dict) -> bytes:
+    writer = PdfWriter(clone_from=PdfReader(io.BytesIO(pdf)))
+    writer.update_page_form_field_values(None, values, flatten=True)
+    out = io.BytesIO()
+    writer.write(out)
+    return out.getvalue()
+
+
+def _text_in_box(pdf: bytes, spec, name: str) -> str:
+    import pdfplumber
+
+    from generator.pdf import layout_geometry
+
+    for pi, page in enumerate(layout_geometry(spec)["pages"]):
+        if name in page["fields"]:
+            x0, top, x1, bottom = page["fields"][name]["bbox"]
+            with pdfplumber.open(io.BytesIO(pdf)) as doc:
+                crop = doc.pages[pi].within_bbox((x0 - 1, top - 1, x1 + 1, bottom + 1))
+                return "".join((crop.extract_text() or "").split())
+    raise KeyError(name)
+
+
+@pytest.mark.parametrize("spec", [get_form(i) for i in ("jingdezhen-application",
+                                                        "jilin-application",
+                                                        "hunan-application")],
+                         ids=lambda s: s.id)
+def test_values_printed_by_pypdf_are_the_typed_ones_each_in_its_box(spec):
+    """pypdf fills and flattens (what pypdf-based tools print): each empty field has an
+    appearance stream of its own (a shared one took every value at once), and the typing
+    font is embedded, so each box shows its value in the right characters.  Values short
+    enough for one line: pypdf does not break lines between Chinese characters."""
+    names = [f.id for f in spec.fields if f.type == "text" and (f.max_length or 99) >= 8][:4]
+    values = {n: f"堃喆{i}号张伟" for i, n in enumerate(names)}
+    printed = _flattened_by_pypdf(render_pdf(spec, validate_record(spec, {}),
+                                             typing_font="embedded"), values)
+    assert {n: _text_in_box(printed, spec, n) for n in names} == values
+    # with the viewer's own font, not embedded, pypdf cannot encode the characters
+    printed = _flattened_by_pypdf(render_pdf(spec, validate_record(spec, {}),
+                                             typing_font="viewer"), values)
+    assert {n: _text_in_box(printed, spec, n) for n in names} != values
+
+
+def _pymupdf_text(pdf: bytes, values: dict) -> bytes:
+    doc = pymupdf.open(stream=pdf, filetype="pdf")
+    for page in doc:
+        for w in page.widgets():
+            if w.field_name in values:
+                w.field_value = values[w.field_name]
+                w.update()
+    return doc.tobytes()
+
+
+def test_a_tool_appearance_that_shows_other_text_is_reported():
+    """PyMuPDF redraws a field with a font of its own and writes 𠮷 (outside the BMP) in a
+    two-byte encoding: the page shows other characters than the value.  The value is read
+    exactly, and the reviewer is told to check the paper copy; a correct appearance (BMP
+    characters, or our own) raises nothing."""
+    spec = get_form("jingdezhen-application")
+    blank = render_pdf(spec, validate_record(spec, {}), typing_font="embedded")
+    r = parse_pdf(_pymupdf_text(blank, {"institution_name": "张伟𠮷医院"}))
+    assert r.record["institution_name"] == "张伟𠮷医院"
+    w = [x for x in r.warnings if x["field"] == "institution_name"]
+    assert [x["code"] for x in w] == ["appearance_mismatch"] and "纸质件" in w[0]["message_zh"]
+    assert r.fields["institution_name"]["confidence"] < 1
+    r = parse_pdf(_pymupdf_text(blank, {"institution_name": "张伟堃喆医院"}))
+    assert r.record["institution_name"] == "张伟堃喆医院" and r.warnings == []
+    # pypdf drawing with the viewer's font it has no file of: other characters
+    viewer = render_pdf(spec, validate_record(spec, {}), typing_font="viewer")
+    writer = PdfWriter(clone_from=PdfReader(io.BytesIO(viewer)))
+    writer.update_page_form_field_values(writer.pages[0], {"institution_name": "张伟堃喆医院"})
+    out = io.BytesIO()
+    writer.write(out)
+    r = parse_pdf(out.getvalue())
+    assert r.record["institution_name"] == "张伟堃喆医院"
+    assert [x["code"] for x in r.warnings] == ["appearance_mismatch"]

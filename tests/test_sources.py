@@ -311,3 +311,19 @@ def test_every_score_and_settlement_citation_carries_a_reference_that_opens():
             assert opened["key"] == ref["key"], path
             seen += 1
     assert seen > 100
+
+
+def test_readable_reports_say_how_to_open_each_citation(capsys, tmp_path):
+    from api.cli import main
+
+    assert main(["deadline", "-j", "hunan", "-s", "publicity", "--from", "2026-02-13"]) == 0
+    out = capsys.readouterr().out
+    assert "全文：xieyi rules cite hunan '第十一条 （五）'" in out
+    data = tmp_path / "year.json"
+    data.write_text('{"score": 85, "retained": "100.00"}', encoding="utf-8")
+    assert main(["settle", "year", "--data", str(data)]) == 0
+    out = capsys.readouterr().out
+    assert "全文：xieyi rules cite shanxi '第三十四条'" in out
+    # the command printed opens the article
+    assert main(["rules", "cite", "hunan", "第十一条 （五）"]) == 0
+    assert "公示时间为5个工作日" in capsys.readouterr().out

@@ -542,7 +542,6 @@ def render(spec: FormSpec, values: dict, typing_font: str) -> bytes:
         text_aps[id(wd)] = data
     typing = _typing_font(w, typing_font)
 
-    blank_ap = 0
     marks: dict[str, tuple[int, int]] = {}
 
     def mark_streams(bbox: str, side: float) -> tuple[int, int]:
@@ -556,7 +555,6 @@ def render(spec: FormSpec, values: dict, typing_font: str) -> bytes:
     annots: list[list[int]] = [[] for _ in pages]
 
     def write_node(node: _Node, parent: int | None) -> int:
-        nonlocal blank_ap
         n = w.alloc()
         par = f" /Parent {ref(parent)}" if parent else ""
         if node.kids:
@@ -571,11 +569,11 @@ def render(spec: FormSpec, values: dict, typing_font: str) -> bytes:
             data = text_aps.get(id(first))
             v = values.get(first.name)
             if data is None:
-                # an empty field: one shared empty appearance (viewers draw typed text anew)
-                if not blank_ap:
-                    blank_ap = w.stream("/Type /XObject /Subtype /Form /BBox [0 0 1 1]",
-                                        b"/Tx BMC EMC", compress=False)
-                ap = blank_ap
+                # an empty field: an empty appearance of its own.  Not one shared by all:
+                # a tool that fills a field may rewrite its appearance stream in place
+                # (pypdf does), which would put that value in every empty field
+                ap = w.stream(f"/Type /XObject /Subtype /Form /BBox {ws.bbox}",
+                              b"/Tx BMC EMC", compress=False)
                 vv = ""
             else:
                 if len(data) > 300:  # a long value: compressed
