@@ -275,11 +275,11 @@ def read_fields(reader, spec: FormSpec, terminals: list[Terminal]) -> dict[str, 
                 num, prob, converted = parse_number(text, (col or f).unit, ftype == "integer")
                 conf = 0.9 if converted else 1.0
                 out[name] = Reading(name, num, text or None, page, box, "acroform", conf, prob)
-            elif text and _appearance_differs(t, text):
+            elif text and (bad := _appearance_problem(t, text)):
                 # what prints is not the value: the value is read, the reviewer told
                 value = _join_lines(text) if ftype == "text" else text
                 out[name] = Reading(name, value or None, text, page, box, "acroform", 0.7,
-                                    problem("appearance_mismatch"))
+                                    problem(bad))
             elif ftype == "text" and "\n" in text:
                 # a one-line value a viewer let the filler break (its box wraps): the lines
                 # joined, with a space only between two Latin words
@@ -297,33 +297,106 @@ _XIEYI_AP_FONT = "/F1"
 _XIEYI_TYPING_FONT = "XieyiTypingHei"
 
 
-def _appearance_differs(t: Terminal, value: str) -> bool:
-    """Whether a widget's appearance, drawn by a tool with a font of its own, shows other
-    text than the field's value (PyMuPDF writes characters outside the BMP in a two-byte
-    encoding; pypdf cannot encode for a font it has no file of).  Appearances xieyi drew,
-    and those drawn with the typing font xieyi embeds, are not read (no cost)."""
+def _appearance_problem(t: Terminal, value: str) -> str | None:
+    """What is wrong with the appearance a tool drew for a field, with fonts of its own:
+    ``appearance_clipped`` when its text runs out of the box (neither PyMuPDF nor pypdf
+    breaks lines between Chinese characters: a long value is cut off in print),
+    ``appearance_mismatch`` when it shows other text than the value (PyMuPDF writes
+    characters outside the BMP in a two-byte encoding; pypdf cannot encode for a font it
+    has no file of).  Appearances xieyi drew are not looked at (no cost)."""
     want = "".join(value.split())
     for _idnum, wd in t.widgets:
-        drawn = _appearance_text(wd)
+        n, fonts = _tool_appearance(wd)
+        if n is None:
+            continue
+        if _runs_out_of_box(n, fonts):
+            return "appearance_clipped"
+        # the typing font xieyi embeds: tools encode it right, and its ToUnicode is long
+        # to read; any other font's text is read and compared
+        if all(_XIEYI_TYPING_FONT in str(_resolve(f).get("/BaseFont", ""))
+               for f in fonts.values() if isinstance(_resolve(f), DictionaryObject)):
+            continue
+        drawn = _appearance_text(n)
         if drawn is not None and "".join(drawn.split()) != want:
-            return True
-    return False
+            return "appearance_mismatch"
+    return None
 
 
-def _appearance_text(wd: DictionaryObject) -> str | None:
+def _tool_appearance(wd: DictionaryObject):
+    """(appearance stream, its fonts) of a widget whose appearance is not xieyi's own."""
     ap = _resolve(wd.get("/AP"))
     n = _resolve(ap.get("/N")) if isinstance(ap, DictionaryObject) else None
     if not isinstance(n, StreamObject):
-        return None
+        return None, None
     res = _resolve(n.get("/Resources"))
     fonts = _resolve(res.get("/Font")) if isinstance(res, DictionaryObject) else None
-    if not isinstance(fonts, DictionaryObject) or not fonts:
-        return None
-    if set(fonts) == {_XIEYI_AP_FONT}:
-        return None
-    if all(_XIEYI_TYPING_FONT in str(_resolve(f).get("/BaseFont", ""))
-           for f in fonts.values() if isinstance(_resolve(f), DictionaryObject)):
-        return None
+    if not isinstance(fonts, DictionaryObject) or not fonts or set(fonts) == {_XIEYI_AP_FONT}:
+        return None, None
+    return n, fonts
+
+
+def _runs_out_of_box(n: StreamObject, fonts: DictionaryObject) -> bool:
+    """Whether a line of the appearance's text starts left of its box or ends right of it:
+    positions from Td/TD/Tm/T*, widths estimated (a two-byte code is a Chinese character,
+    one em; a one-byte code half an em), so only a clear overrun counts."""
+    try:
+        from pypdf.generic import ContentStream
+
+        bbox = [float(_resolve(v)) for v in _resolve(n.get("/BBox"))]
+        width = bbox[2] - bbox[0]
+        ops = ContentStream(n, None).operations
+    except Exception:  # an appearance pypdf cannot read: no claim
+        return False
+    x = y = 0.0
+    lead = size = 0.0
+    line_x = 0.0
+    wide = False
+    end = None  # the current line's end
+    for operands, op in ops[:2000]:
+        try:
+            if op == b"BT":
+                x = y = line_x = 0.0
+                end = None
+            elif op in (b"Td", b"TD"):
+                line_x += float(operands[0])
+                y += float(operands[1])
+                x = line_x
+                if op == b"TD":
+                    lead = -float(operands[1])
+            elif op == b"Tm":
+                line_x = x = float(operands[4])
+                y = float(operands[5])
+            elif op == b"T*":
+                x = line_x
+                y -= lead
+            elif op == b"TL":
+                lead = float(operands[0])
+            elif op == b"Tf":
+                size = float(operands[1])
+                f = _resolve(fonts.get(operands[0]))
+                wide = isinstance(f, DictionaryObject) and f.get("/Subtype") == "/Type0"
+            elif op in (b"Tj", b"TJ", b"'", b'"'):
+                if op in (b"'", b'"'):
+                    x = line_x
+                    y -= lead
+                items = operands[-1] if op != b"TJ" else operands[0]
+                strings = [items] if op != b"TJ" else [i for i in items if not isinstance(i, (int, float))]
+                n_codes = sum(len(bytes(s) if not isinstance(s, str) else s.encode("latin-1", "replace"))
+                              for s in strings)
+                w = (n_codes / 2 * 1.0 if wide else n_codes * 0.5) * size
+                if x < -0.05 * size:
+                    return True
+                x += w
+                end = x
+                if end > width + 0.5 * size:
+                    return True
+        except (TypeError, ValueError, IndexError, KeyError):
+            continue
+    return False
+
+
+def _appearance_text(n: StreamObject) -> str | None:
+    res = _resolve(n.get("/Resources"))
     try:
         from pypdf import PageObject
 

@@ -182,6 +182,11 @@ PROBLEMS = {
                        "has a mark that cannot be read as ticked or not (an X alone, or no box)"),
     "choice_ambiguous": ("勾选了多个选项", "has more than one choice ticked"),
     "choice_unknown": ("选中的不是表中的选项", "has a choice the form does not offer"),
+    "appearance_clipped": ("填写工具为它绘制的外观超出了格子（汉字之间没有换行），打印件上这个值"
+                           "可能显示不全；已按字段的值读取，请核对纸质件",
+                           "has an appearance, drawn by the filling tool, that runs out of its "
+                           "box: a printed copy may cut the value off; read from the value, "
+                           "check the paper copy"),
     "appearance_mismatch": ("填写工具为它绘制的外观显示的文字与字段的值不同，打印件上可能是错字；"
                             "已按字段的值读取，请核对纸质件",
                             "has an appearance, drawn by the filling tool, that shows other text "

@@ -323,3 +323,30 @@ def test_a_tool_appearance_that_shows_other_text_is_reported():
     r = parse_pdf(out.getvalue())
     assert r.record["institution_name"] == "张伟堃喆医院"
     assert [x["code"] for x in r.warnings] == ["appearance_mismatch"]
+
+
+@pytest.mark.parametrize("tool", ["pypdf", "pymupdf"])
+def test_a_long_value_a_tool_draws_past_its_box_is_reported(tool):
+    """Neither PyMuPDF nor pypdf breaks a line between Chinese characters: a long name runs
+    out of its box in the appearance they draw, and would print cut off.  The value reads
+    back whole, with a warning for the reviewer; a short one raises nothing."""
+    spec = get_form("jingdezhen-application")
+    blank = render_pdf(spec, validate_record(spec, {}), typing_font="embedded")
+    long_name = "景德镇市第一人民医院康复医学中心附属工伤康复分院"
+
+    def fill(values):
+        if tool == "pymupdf":
+            return _pymupdf_text(blank, values)
+        writer = PdfWriter(clone_from=PdfReader(io.BytesIO(blank)))
+        writer.update_page_form_field_values(writer.pages[0], values)
+        out = io.BytesIO()
+        writer.write(out)
+        return out.getvalue()
+
+    r = parse_pdf(fill({"institution_name": long_name}))
+    assert r.record["institution_name"] == long_name
+    assert [(w["field"], w["code"]) for w in r.warnings] == [("institution_name",
+                                                              "appearance_clipped")]
+    assert "显示不全" in r.warnings[0]["message_zh"]
+    r = parse_pdf(fill({"institution_name": "景德镇医院"}))
+    assert r.record["institution_name"] == "景德镇医院" and r.warnings == []
