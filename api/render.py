@@ -28,9 +28,12 @@ class JsonInvalid(InputInvalid):
 
 
 def parse_json(raw: bytes | str, source_zh: str, source_en: str) -> Any:
-    """Parse a JSON document given by a user; ``source_*`` name it in the messages."""
+    """Parse a JSON document given by a user; ``source_*`` name it in the messages.  Its
+    text is checked here, once for every route and command (``forms.check_text``)."""
+    from forms import check_text
+
     try:
-        return json.loads(raw)
+        data = json.loads(raw)
     except json.JSONDecodeError as e:
         raise JsonInvalid(
             f"{source_zh}不是有效的 JSON：第 {e.lineno} 行第 {e.colno} 列，{e.msg}",
@@ -41,6 +44,7 @@ def parse_json(raw: bytes | str, source_zh: str, source_en: str) -> Any:
                           f"{source_en} is not UTF-8 JSON") from None
     except RecursionError:
         raise JsonInvalid(f"{source_zh}嵌套层数过多", f"{source_en} is nested too deeply") from None
+    return check_text(data, source_zh.strip(), source_en)
 
 
 def check_format(fmt: str) -> str:

@@ -368,7 +368,7 @@ def validate_input():
         check_category(q["category"])
         facts = load_facts(raw, "PDF", q["category"])
         return jsonify(validate(facts, q["jurisdiction"], q["category"], q.get("kind"),
-                                q.get("on")))
+                                q.get("on"), channel="http"))
     if not request.is_json:
         raise UnsupportedMediaType()
     body = _load(ValidateRequestSchema(), parse_json(raw, "请求体", "the request body"),
@@ -383,7 +383,7 @@ def validate_input():
         doc = {"facts": doc["facts"]}
     facts = facts_from_document(doc, body["category"])
     return jsonify(validate(facts, body["jurisdiction"], body["category"], body.get("kind"),
-                            body.get("on")))
+                            body.get("on"), channel="http"))
 
 
 @bp.route("/deadline")

@@ -10,7 +10,7 @@ from __future__ import annotations
 from flask import jsonify, request
 from flask_smorest import Blueprint
 
-from forms import FieldProblem, InputInvalid
+from forms import FieldProblem, InputInvalid, check_text
 
 from .schemas import ErrorSchema
 
@@ -23,7 +23,7 @@ def _body() -> dict:
     if not isinstance(data, dict):
         raise InputInvalid("请以 JSON 对象提交", "send a JSON object",
                            [FieldProblem("", "not_json", "请求体应为 JSON 对象", "the body must be a JSON object")])
-    return data
+    return check_text(data, "请求体", "the request body")
 
 
 @bp.route("/score", methods=["POST"])

@@ -23,9 +23,11 @@ For every form, in one run on this machine:
     to PDF by LibreOffice headless (one soffice process per document, the way
     a person or a naive service would do it).
 
-Targets (issue 2): pre-filled ≥ 100× faster than the LibreOffice route;
-pre-filled ≤ 2× blank; pre-filled file ≤ 200 KB with the viewer's typing font,
-≤ 2 MB with an embedded typing font.
+Targets (issues 2 and 13): pre-filled ≥ 100× faster than the LibreOffice route; a
+record costs ≤ 25 µs per value it puts on the page (the worse of the interleaved and the
+block measurement; the ratio of pre-filled to blank says little since blank forms are
+prepared once per form, and is reported for reference only); pre-filled file ≤ 200 KB
+with the viewer's typing font, ≤ 2 MB with an embedded typing font.
 
 Run:  .venv/bin/python benchmarks/bench_forms.py [--repeat N] [--lo-repeat N] [--json OUT]
 """
@@ -51,7 +53,7 @@ from generator.docx import render_docx  # noqa: E402
 from generator.pdf import _render, render_pdf  # noqa: E402
 
 TARGET_LO_RATIO = 100.0
-TARGET_FILL_OVER_BLANK = 2.0
+TARGET_US_PER_VALUE = 25.0
 TARGET_VIEWER_KB = 200
 TARGET_EMBEDDED_KB = 2048
 
@@ -230,6 +232,7 @@ def main(argv=None) -> int:
                 "filled_over_blank_blocks": round(ratio_b, 2),
                 "values_per_record": n_values,
                 "added_per_value_us": round((fill_ms - blank_ms) * 1000 / n_values, 1),
+                "added_per_value_blocks_us": round((fill_b_ms - blank_b_ms) * 1000 / n_values, 1),
                 "filled_same_record_ms": round(same_ms, 3),
                 "filled_stress_ms": round(stress_ms, 3),
                 "blank_first_render_ms": round(first_ms, 1),
@@ -240,7 +243,8 @@ def main(argv=None) -> int:
             }
             row["meets_targets"] = (
                 row["speedup_vs_libreoffice"] >= TARGET_LO_RATIO
-                and max(ratio, ratio_b) <= TARGET_FILL_OVER_BLANK
+                and max(row["added_per_value_us"], row["added_per_value_blocks_us"])
+                <= TARGET_US_PER_VALUE
                 and viewer_kb <= TARGET_VIEWER_KB
                 and embedded_kb <= TARGET_EMBEDDED_KB
             )
@@ -248,7 +252,8 @@ def main(argv=None) -> int:
             rows.append(row)
             print(
                 f"{spec.id:24} blank {blank_ms:5.2f} filled {fill_ms:5.2f} ms ×{ratio:4.2f} "
-                f"(+{row['added_per_value_us']:4.1f} µs × {n_values:g} values) "
+                f"(+{row['added_per_value_us']:4.1f} / {row['added_per_value_blocks_us']:4.1f} µs "
+                f"× {n_values:g} values) "
                 f"(blocks {blank_b_ms:5.2f} {fill_b_ms:5.2f} ×{ratio_b:4.2f}; same record "
                 f"{same_ms:5.2f}, stress {stress_ms:5.2f}, first {first_ms:5.1f})  "
                 f"LibreOffice {lo_ms:7.1f} ms ×{row['speedup_vs_libreoffice']:7.1f}  "

@@ -48,3 +48,7 @@ __all__ += ["SPECIAL_TEXTS", "sample_record"]
 from ._errata import form_errata  # noqa: E402
 
 __all__ += ["form_errata"]
+
+from ._text import TextInvalid, check_text, text_problems  # noqa: E402
+
+__all__ += ["TextInvalid", "check_text", "text_problems"]

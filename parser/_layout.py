@@ -225,7 +225,9 @@ def _walk(items, height: float, chars: list[Char], fonts: list[str], edges: list
         if isinstance(o, LTChar):
             chars.append(Char(o.get_text(), o.x0, o.x1, height - o.y1, height - o.y0,
                               o.size or 10.0, number))
-            fonts.append(o.fontname or "")
+            name = o.fontname or ""
+            # a font named by a byte string in the file (pdfminer passes it on as bytes)
+            fonts.append(name.decode("latin-1") if isinstance(name, bytes) else str(name))
         elif isinstance(o, LTRect):
             x0, top, x1, bottom = o.x0, height - o.y1, o.x1, height - o.y0
             for e in (_edge("rect_edge", x0, top, x1, top), _edge("rect_edge", x0, bottom, x1, bottom),

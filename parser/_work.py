@@ -55,14 +55,24 @@ _ZIP = b"PK\x03\x04"
 _OLE = b"\xd0\xcf\x11\xe0"
 
 
-def _size_text(n: int) -> str:
+def _rounded(n: int) -> str:
     return f"{n / MiB:.1f} MB" if n >= MiB else f"{n / 1024:.0f} KB"
+
+
+def _size_text(n: int) -> str:
+    """Exact bytes, and the rounded size beside them: one byte over a 20 MB limit must not
+    read "20.0 MB, the limit is 20.0 MB"."""
+    return f"{n:,} bytes ({_rounded(n)})"
+
+
+def _size_zh(n: int) -> str:
+    return f"{n:,} 字节（{_rounded(n)}）"
 
 
 def check_length(n: int, max_bytes: int) -> None:
     if n > max_bytes:
         raise PdfTooLarge(
-            f"文件过大：{_size_text(n)}，上限 {_size_text(max_bytes)}",
+            f"文件过大：{_size_zh(n)}，上限 {_size_zh(max_bytes)}",
             f"the file is too large: {_size_text(n)}, the limit is {_size_text(max_bytes)}")
 
 
@@ -236,15 +246,23 @@ def _finish(ident, readings, method: str, warnings: list[dict], npages: int) -> 
     return result.to_dict()
 
 
+_OWN_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__))) + os.sep
+
+
 def _from_library(tb) -> bool:
-    """Whether the innermost frame of a traceback is a PDF library's code."""
-    last = None
+    """Whether an exception escaped a PDF library: a frame of pypdf, pdfminer or pdfplumber
+    lies deeper than the deepest frame of xieyi's own code, wherever the innermost frame
+    is (the standard library's base64, zlib, struct, codecs… called by the library).  An
+    exception raised in xieyi's own code, below every library call, is ours."""
+    library_below_us = False
     while tb is not None:
-        last = tb
+        name = tb.tb_frame.f_code.co_filename
+        if name.startswith(_LIB_DIRS):
+            library_below_us = True
+        elif name.startswith(_OWN_DIR) and ".venv" not in name:
+            library_below_us = False
         tb = tb.tb_next
-    if last is None:
-        return False
-    return last.tb_frame.f_code.co_filename.startswith(_LIB_DIRS)
+    return library_below_us
 
 
 def parse_bytes(data: bytes, limits: Limits) -> dict:

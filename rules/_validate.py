@@ -306,23 +306,33 @@ def check_kind(kind: str | None, category: str, rs: RuleSet) -> tuple[str | None
     return kind, notes
 
 
+#: how the date to check as of is given: a flag of the command line, a parameter of the
+#: service (its query string or JSON body)
+ON_NAMES = {"cli": ("--on", "命令参数 --on", "the --on flag"),
+            "http": ("on", "请求参数 on", "the on parameter")}
+
+
 def validate(facts: Facts, jurisdiction: str, category: str, kind: str | None = None,
-             on: Any = None) -> dict:
-    """Apply ``jurisdiction``'s rules for ``category`` (and ``kind``) to ``facts`` as of ``on``."""
+             on: Any = None, channel: str = "cli") -> dict:
+    """Apply ``jurisdiction``'s rules for ``category`` (and ``kind``) to ``facts`` as of ``on``.
+
+    ``channel`` (``cli`` or ``http``) names ``on`` the way the user gave it: in the answer's
+    ``on_source`` and in the error when no date is known."""
     rs = get_rule_set(jurisdiction)
     category = check_category(category)
     kind, notes = check_kind(kind, category, rs)
     facts = _with_arguments(facts, category, kind)
+    on_name, on_zh, on_en = ON_NAMES[channel]
     if on is None:
         if not facts.has("application_date"):
-            raise InputInvalid("请用 --on YYYY-MM-DD 给出检查日期（输入中也没有申请日期）",
-                               "give the date to check as of with --on YYYY-MM-DD "
-                               "(the input has no application date either)")
+            raise InputInvalid(f"请用{on_zh}（YYYY-MM-DD）给出检查日期（输入中也没有申请日期）",
+                               f"give the date to check as of with {on_en} (YYYY-MM-DD); "
+                               "the input has no application date either")
         on = facts.get("application_date")
         on_source = facts.values["application_date"].source.text_zh()
     else:
-        on = parse_date(on, "--on")
-        on_source = "命令参数 --on"
+        on = parse_date(on, on_name)
+        on_source = on_zh
     known_materials = rs.materials()
     unknown = [m for m in facts.get("materials_submitted") or [] if m not in known_materials]
     if unknown:

@@ -94,7 +94,9 @@ def test_validate_json_equals_the_service(capsys, profile, client):
     api = client.post("/api/validate", json={"jurisdiction": "tianjin", "category": "rehab",
                                              "on": "2026-03-10", **PROFILE})
     assert api.status_code == 200
-    assert api.get_json() == cli
+    # the same report, but for how each names the date it was given: a flag, a parameter
+    assert (cli["on_source"], api.get_json()["on_source"]) == ("命令参数 --on", "请求参数 on")
+    assert {**api.get_json(), "on_source": cli["on_source"]} == cli
     assert cli["outcome"] == "ineligible" and cli["failing_rules"] == ["tianjin.rehab.beds"]
     beds = next(f for f in cli["findings"] if f["rule"] == "tianjin.rehab.beds")
     assert (beds["status"], beds["required"], beds["actual"], beds["unit"]) == ("fail", 30, 28, "张")

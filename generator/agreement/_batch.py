@@ -271,12 +271,6 @@ def run_batch(text: AgreementText, rows: Iterable[Row], fmt: str, out_dir: Path,
     check_format(fmt)
     started = time.perf_counter()
     result = BatchResult()
-    try:
-        out_dir.mkdir(parents=True, exist_ok=True)
-    except OSError as e:
-        raise OutputError(f"无法创建输出目录 {out_dir}：{e.strerror or e}",
-                          f"cannot create the output folder {out_dir}: {e.strerror or e}") \
-            from None
     good: list[tuple[Row, dict, str]] = []
     used: set[str] = set()
     for row in rows:
@@ -296,6 +290,18 @@ def run_batch(text: AgreementText, rows: Iterable[Row], fmt: str, out_dir: Path,
         name = unique_name(safe_stem(typed["party_b"]["name"], f"row-{row.number}"), fmt, used)
         good.append((row, typed, name))
 
+    if not good:
+        # every row was refused: nothing is written, not even an empty zip or the folder
+        n = len(result.skipped)
+        raise InputInvalid(f"全部 {n} 行都有错误，未写入任何文件（各行的错误见上）",
+                           f"all {n} row(s) are invalid: nothing was written "
+                           "(each row's errors above)")
+    try:
+        out_dir.mkdir(parents=True, exist_ok=True)
+    except OSError as e:
+        raise OutputError(f"无法创建输出目录 {out_dir}：{e.strerror or e}",
+                          f"cannot create the output folder {out_dir}: {e.strerror or e}") \
+            from None
     total = len(good)
     zip_path = out_dir / (zip_name or f"{text.id}-{fmt}.zip")
     zfd, ztmp = tempfile.mkstemp(prefix=f".{zip_path.name}.", suffix=".tmp", dir=out_dir)
