@@ -37,6 +37,7 @@ from ._model import (
     Text,
 )
 from ._strict import check_keys
+from ._yaml import load_yaml
 
 SPEC_DIR = Path(__file__).parent / "specs"
 _ID = re.compile(r"^[a-z][a-z0-9_]*$")
@@ -378,7 +379,7 @@ def _check_refs(spec: FormSpec) -> None:
 
 def load_spec_file(path: Path) -> FormSpec:
     try:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+        raw = load_yaml(path.read_text(encoding="utf-8"))
     except yaml.YAMLError as e:
         raise _fail(path.name, f"YAML: {e}") from None
     spec = parse_spec(raw, path.name)

@@ -280,7 +280,12 @@ def parse_bytes(data: bytes, limits: Limits) -> dict:
     except Exception as e:
         if _from_library(e.__traceback__):
             raise _malformed(e) from None
-        logging.getLogger(__name__).exception("parser defect")
+        # our defect: logged with the file's hash, so the very file can be found again
+        import hashlib
+
+        logging.getLogger(__name__).exception(
+            "parser defect on a file of %d bytes, sha256 %s", len(data),
+            hashlib.sha256(data).hexdigest())
         raise ParseInternal("读取此文件时解析程序出错（已记录），请联系管理员",
                             f"the parser failed on this file ({type(e).__name__}); "
                             "this is a defect and was logged") from None

@@ -41,6 +41,7 @@ from ._model import (
     ViolationType,
 )
 from forms._strict import check_keys
+from forms._yaml import load_yaml
 
 DATA_DIR = Path(__file__).parent / "data"
 JURISDICTIONS = ("jilin", "tianjin", "jingdezhen", "shanxi", "hunan")
@@ -76,7 +77,7 @@ def _date(where: str, v: Any, optional: bool = False) -> dt.date | None:
 
 def _read(path: Path) -> Any:
     try:
-        return yaml.safe_load(path.read_text(encoding="utf-8"))
+        return load_yaml(path.read_text(encoding="utf-8"))
     except OSError as e:
         raise _fail(path.name, f"cannot read: {e}") from None
     except yaml.YAMLError as e:

@@ -36,6 +36,7 @@ from ._model import (
     ScoringTable,
 )
 from forms._strict import check_keys
+from forms._yaml import load_yaml
 
 from ._bands import find_gaps, gap_choices
 
@@ -388,7 +389,7 @@ def parse_refund(raw: Any, where: str = "refund") -> Refund:
 
 def _read(path: Path) -> Any:
     try:
-        return yaml.safe_load(path.read_text(encoding="utf-8"))
+        return load_yaml(path.read_text(encoding="utf-8"))
     except yaml.YAMLError as e:
         raise _fail(path.name, f"YAML: {e}") from None
 

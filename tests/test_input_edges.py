@@ -129,3 +129,23 @@ def test_an_exception_from_the_standard_library_under_a_pdf_library_is_a_damaged
     with pytest.raises(XieyiError) as info:
         parse_pdf(odd)
     assert info.value.code != "parse_internal"
+
+
+def test_a_defect_of_our_own_is_parse_internal_and_logged_with_the_files_hash(monkeypatch,
+                                                                              caplog):
+    import hashlib
+    import logging
+
+    import parser._work as work
+    from forms.errors import XieyiError
+    from parser._limits import Limits
+
+    def broken(data, limits):
+        raise TypeError("a defect in xieyi's own code")
+
+    monkeypatch.setattr(work, "_parse", broken)
+    data = b"%PDF-1.4 some file"
+    with caplog.at_level(logging.ERROR), pytest.raises(XieyiError) as info:
+        work.parse_bytes(data, Limits())
+    assert info.value.code == "parse_internal"
+    assert hashlib.sha256(data).hexdigest() in caplog.text

@@ -20,6 +20,7 @@ from pathlib import Path
 
 import yaml
 
+from forms._yaml import load_yaml
 from forms.errors import AgreementTextInvalid, FieldProblem, UnknownAgreement
 
 from ._model import (
@@ -229,7 +230,7 @@ def parse_text(raw: dict, path: Path) -> AgreementText:
 
 def load_text_file(path: Path) -> AgreementText:
     try:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+        raw = load_yaml(path.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError, yaml.YAMLError) as e:
         raise AgreementTextInvalid(f"无法读取协议文本 {path.name}：{e}",
                                    f"cannot read agreement text {path.name}: {e}") from None
