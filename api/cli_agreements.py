@@ -75,8 +75,9 @@ class Progress:
 
     WIDTH = 30
 
-    def __init__(self, stream=None):
+    def __init__(self, stream=None, label: str = "生成中 / rendering"):
         self.stream = stream or sys.stderr
+        self.label = label
         self.tty = bool(getattr(self.stream, "isatty", lambda: False)())
         self.started = time.perf_counter()
         self._last = 0.0
@@ -92,7 +93,7 @@ class Progress:
             filled = self.WIDTH * done // total if total else self.WIDTH
             pct = 100 * done // total if total else 100
             bar = "█" * filled + "░" * (self.WIDTH - filled)
-            self.stream.write(f"\r生成中 / rendering [{bar}] {done}/{total} {pct:3d}% "
+            self.stream.write(f"\r{self.label} [{bar}] {done}/{total} {pct:3d}% "
                               f"{now - self.started:5.1f}s")
             if done >= total:
                 self.stream.write("\n")

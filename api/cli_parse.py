@@ -28,8 +28,13 @@ def register_commands(sub, parser_class) -> dict:
         description="识别表单与版本，读出记录：每项的值、原文、页码、位置、可信度，以及无法读取的项。"
                     " / Identify the form and version and read the record: each value with its "
                     "raw text, page, box and confidence, and what could not be read.")
-    p.add_argument("file", metavar="FILE.pdf", help="PDF 文件，- 表示标准输入 / the PDF, - for stdin")
-    p.add_argument("--json", action="store_true", help="以 JSON 输出 / print JSON")
+    p.add_argument("files", nargs="+", metavar="FILE.pdf|DIR",
+                   help="PDF 文件（- 表示标准输入）或目录（其中所有 .pdf，含子目录）；多个文件在一个进程"
+                        "里并行读取 / PDFs (- for stdin) or folders (every .pdf in them); "
+                        "several are read in parallel in one process")
+    p.add_argument("--json", action="store_true",
+                   help="以 JSON 输出；多个文件时每个文件一行 / print JSON; one line per file "
+                        "when there are several")
     p.add_argument("--time-limit", type=float, metavar="SECONDS",
                    help="读取时限（秒）/ time limit in seconds")
     return {"parse": cmd_parse}
@@ -47,11 +52,90 @@ def _limits(args: argparse.Namespace):
         raise InputInvalid(f"参数不合要求：{e}", f"invalid option: {e}") from None
 
 
+#: how a file that could not be read is counted in a folder's summary
+DAMAGED = {"pdf_malformed", "pdf_no_pages", "pdf_too_large", "pdf_too_many_pages",
+           "parse_timeout", "parse_resource_limit", "parse_internal"}
+
+
+def _expand(paths: list[str]) -> list[str]:
+    """Files as given, folders as the .pdf files below them (sorted)."""
+    out: list[str] = []
+    for p in paths:
+        if p != "-" and Path(p).is_dir():
+            found = sorted(str(f) for f in Path(p).rglob("*") if f.is_file()
+                           and f.suffix.lower() == ".pdf")
+            if not found:
+                raise InputInvalid(f"目录 {p} 中没有 PDF 文件", f"the folder {p} holds no PDF")
+            out += found
+        else:
+            out.append(p)
+    return out
+
+
 def cmd_parse(args: argparse.Namespace) -> int:
+    files = _expand(args.files)
+    if len(files) > 1 or Path(files[0]).is_dir():
+        return _parse_many(files, args)
+    return _parse_one(files[0], args)
+
+
+def _parse_many(files: list[str], args: argparse.Namespace) -> int:
+    """Every file in parallel in this process (the parse workers: one per core, at most 4);
+    a line per file, a summary; exit 3 when some file could not be read."""
+    import json
+    from concurrent.futures import ThreadPoolExecutor
+
+    from forms.errors import XieyiError
+    from parser import parse_pdf
+    from parser._pool import pool
+
+    from .cli_agreements import Progress
+
+    if "-" in files:
+        raise InputInvalid("读取多个文件时不能用 -（标准输入）", "- (stdin) cannot be one of several files")
+    limits = _limits(args)
+    workers = pool()
+    # the workers are forked now, while this process has one thread (no fork server)
+    workers.start_all(limits)
+
+    def one(path: str) -> tuple[str, dict]:
+        try:
+            result = parse_pdf(_read_file(path, limits.max_bytes), limits=limits)
+            return path, {"file": path, "ok": True, "result": result.to_dict()}
+        except XieyiError as e:
+            return path, {"file": path, "ok": False, "error": e.to_dict()}
+
+    counts = {"read": 0, "damaged": 0, "unsupported": 0}
+    progress = Progress(label="读取中 / reading")
+    progress(0, len(files))
+    with ThreadPoolExecutor(max_workers=workers.size) as ex:
+        for done, (path, out) in enumerate(ex.map(one, files), start=1):
+            if out["ok"]:
+                counts["read"] += 1
+                r = out["result"]
+                line = (f"✓ {path}：{r['title']}（{r['form']}），{len(r['record'])} 项"
+                        + (f"，{len(r['warnings'])} 条警告" if r["warnings"] else ""))
+            else:
+                code = out["error"]["code"]
+                counts["damaged" if code in DAMAGED else "unsupported"] += 1
+                line = f"✗ {path}：[{code}] {out['error']['message_zh']}"
+            if args.json:
+                print(json.dumps(out, ensure_ascii=False), flush=True)
+            else:
+                print(line, flush=True)
+            progress(done, len(files))
+    summary = (f"共 {len(files)} 个文件：读取 {counts['read']}，损坏 {counts['damaged']}，"
+               f"不支持 {counts['unsupported']} / {len(files)} files: read {counts['read']}, "
+               f"damaged {counts['damaged']}, unsupported {counts['unsupported']}")
+    print(summary, file=sys.stderr)
+    return 0 if counts["read"] == len(files) else 3
+
+
+def _parse_one(path: str, args: argparse.Namespace) -> int:
     from parser import parse_pdf
 
     limits = _limits(args)
-    data = _read_file(args.file, limits.max_bytes)
+    data = _read_file(path, limits.max_bytes)
     result = parse_pdf(data, limits=limits)
     from .cli import _print_json
 

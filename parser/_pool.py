@@ -169,6 +169,14 @@ class WorkerPool:
         for w in idle:
             w.kill()
 
+    def start_all(self, limits: Limits | None = None) -> None:
+        """Start every worker now: from a process with one thread they are forked, not
+        started by a fork server (the command line's folder parse)."""
+        limits = limits or Limits()
+        started = [self._acquire(limits.memory_limit) for _ in range(self.size)]
+        for w in started:
+            self._release(w, True)
+
     def warm(self, limits: Limits | None = None) -> None:
         """Start one worker now (the fork server's start and imports take ~0.5 s once)."""
         limits = limits or Limits()

@@ -23,6 +23,8 @@ from typing import Any
 
 from forms.errors import FieldProblem, ScoreInputInvalid
 
+from ._input import _bool, _number, read_header
+from ._input import _Problems as _P
 from ._loader import KIND_ZH
 from ._model import Check, Citation, Item, ScoringTable, _fmt
 
@@ -47,7 +49,6 @@ def _citation(table: ScoringTable, item: Item) -> dict:
 
 
 def _check(item: Item, c: Check, v: Any, where: str, probs: _Problems) -> dict | None:
-    from ._score import _Problems as _P, _bool, _number
 
     # the shared validators report into their own collector: move the problems over,
     # named by the condition's official number
@@ -113,7 +114,6 @@ def _condition(table: ScoringTable, item: Item, raw: Any, facts: dict, where: st
             probs.add(where, "bad_condition", "只填 met：true（符合）或 false（不符合）",
                       "give only met: true or false", item)
             return out
-        from ._score import _Problems as _P, _bool
 
         p = _P()
         met = _bool(raw["met"], f"{where}.met", "是否符合", p)
@@ -147,7 +147,6 @@ def score_checklist(table: ScoringTable, data: Any, kind: str | None = None) -> 
             "", "not_an_object", "输入应为 JSON 对象", "the input must be a JSON object")])
     for k in sorted(set(data) - {"kind", "institution", "date", "items", "facts"}):
         probs.add(k, "unknown_key", f"不认识的键：{k}", f"unknown key: {k}")
-    from ._score import read_header
 
     kind, date, inst = read_header(table, data, kind, probs, "该标准")
     facts: dict[str, bool] = {}

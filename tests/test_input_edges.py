@@ -149,3 +149,40 @@ def test_a_defect_of_our_own_is_parse_internal_and_logged_with_the_files_hash(mo
         work.parse_bytes(data, Limits())
     assert info.value.code == "parse_internal"
     assert hashlib.sha256(data).hexdigest() in caplog.text
+
+
+def test_a_folder_is_parsed_in_one_process_with_a_line_per_file_and_a_summary(tmp_path, capsys):
+    from forms import get_form, sample_record, validate_record
+    from generator.pdf import render_pdf
+
+    folder = tmp_path / "uploads"
+    (folder / "sub").mkdir(parents=True)
+    ids = ["jingdezhen-application", "hunan-commitment", "jilin-application"]
+    for i, fid in enumerate(ids):
+        spec = get_form(fid)
+        where = folder / "sub" if i == 2 else folder
+        (where / f"{fid}.pdf").write_bytes(render_pdf(
+            spec, validate_record(spec, sample_record(spec, "typical")), typing_font="viewer"))
+    (folder / "broken.pdf").write_bytes(b"%PDF-1.4 nothing else")
+    (folder / "readme.txt").write_text("not a pdf", encoding="utf-8")
+    assert main(["parse", str(folder), "--json"]) == 3  # one file could not be read
+    out, err = capsys.readouterr()
+    lines = [json.loads(ln) for ln in out.splitlines()]
+    assert sorted(ln["file"].rsplit("/", 1)[1] for ln in lines) == sorted(
+        [f"{i}.pdf" for i in ids] + ["broken.pdf"])
+    ok = {ln["result"]["form"] for ln in lines if ln["ok"]}
+    assert ok == set(ids)
+    bad = next(ln for ln in lines if not ln["ok"])
+    assert bad["error"]["code"] == "pdf_malformed" and bad["error"]["message_zh"]
+    assert "读取 3，损坏 1，不支持 0" in err and "read 3, damaged 1, unsupported 0" in err
+    # all readable: exit 0, and a readable line per file
+    (folder / "broken.pdf").unlink()
+    assert main(["parse", str(folder)]) == 0
+    out = capsys.readouterr().out
+    assert out.count("✓ ") == 3
+    # a folder without PDFs, and stdin among several files, are usage errors
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    assert main(["parse", str(empty)]) == 2
+    assert main(["parse", str(folder / "jingdezhen-application.pdf"), "-"]) == 2
+    capsys.readouterr()
