@@ -258,14 +258,21 @@ def _read_bytes(path: str) -> bytes:
                            f"cannot read the input file {path}: {e.strerror or e}") from None
 
 
+def is_pdf(data: bytes) -> bool:
+    return data[:1024].lstrip().startswith(b"%PDF-")
+
+
 def load_facts(raw: bytes, name: str, category: str, form: str | None = None):
-    """The facts of an input's bytes: a filled PDF (through the parser) or a JSON document."""
-    from rules import facts_from_document, facts_from_record, is_pdf, record_from_pdf
+    """The facts of an input's bytes: a filled PDF or a JSON document.  The PDF is parsed
+    here, where the file is held; the rules judge the record it gives."""
+    from parser import parse_pdf
+    from rules import facts_from_document, facts_from_record
 
     from .render import parse_json
 
     if is_pdf(raw):
-        form_id, record = record_from_pdf(raw)
+        result = parse_pdf(raw)
+        form_id, record = result.form, result.record
         if form is not None and form != form_id:
             raise InputInvalid(f"--form {form} 与 PDF 的表单 {form_id} 不一致",
                                f"--form {form} differs from the PDF's form {form_id}")

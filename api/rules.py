@@ -345,8 +345,6 @@ def list_facts():
 @bp.alt_response(400, schema=ErrorSchema, description="请求体不是 JSON / the body is not JSON")
 @bp.alt_response(415, schema=ErrorSchema, description="不是 JSON 或 PDF / neither JSON nor PDF")
 @bp.alt_response(422, **_422)
-@bp.alt_response(501, schema=ErrorSchema,
-                 description="尚不能读取 PDF（解析器未提供）/ no PDF reader yet")
 def validate_input():
     """按规则检查 / validate a profile, a form record or a filled PDF
 

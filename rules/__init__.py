@@ -19,10 +19,8 @@ from ._facts import (
     check_category,
     facts_from_document,
     facts_from_record,
-    is_pdf,
     level_from_text,
     parse_profile,
-    record_from_pdf,
 )
 from ._loader import (
     JURISDICTIONS,
@@ -77,7 +75,6 @@ __all__ = [
     "facts_from_document",
     "facts_from_record",
     "get_rule_set",
-    "is_pdf",
     "known_years",
     "level_from_text",
     "mappings",
@@ -87,7 +84,6 @@ __all__ = [
     "parse_mappings",
     "parse_profile",
     "parse_rule_set",
-    "record_from_pdf",
     "requirement_zh",
     "rule_sets",
     "step_deadline",

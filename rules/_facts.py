@@ -13,7 +13,6 @@ measured value was read.  When a profile and a record both give a fact, the prof
 from __future__ import annotations
 
 import datetime as dt
-import importlib
 import itertools
 import re
 from dataclasses import dataclass, field
@@ -21,7 +20,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from forms import get_form, validate_record
-from forms.errors import FieldProblem, InputInvalid, ParserUnavailable, UnknownName
+from forms.errors import FieldProblem, InputInvalid, UnknownName
 
 from ._loader import fact_defs, mappings, violation_types
 from ._model import CATEGORIES, KINDS, FactDef, FormCheck, FormMapping, MappingEntry
@@ -492,38 +491,3 @@ def check_category(category: str) -> str:
     if category not in CATEGORIES:
         raise UnknownName("category", "机构类别", str(category), CATEGORIES)
     return category
-
-
-# -- filled PDFs --------------------------------------------------------------------------
-
-#: the parser's entry point: ``parser.parse_pdf(data: bytes)`` returns a result whose
-#: ``form`` names the form it recognised and whose ``record`` holds JSON values keyed by
-#: field id (what ``forms.validate_record`` takes); the record is then checked against its
-#: form like any other.  Its own errors (``forms.errors.ParseError``: not a PDF, encrypted,
-#: unknown template…) go to the user unchanged.
-PDF_READER = ("parser", "parse_pdf")
-
-
-def record_from_pdf(data: bytes) -> tuple[str, dict]:
-    """A filled PDF's form id and record, read by the parser; ``ParserUnavailable`` without it."""
-    module, name = PDF_READER
-    try:
-        reader = getattr(importlib.import_module(module), name, None)
-    except ImportError:
-        reader = None
-    if reader is None:
-        raise ParserUnavailable(
-            f"尚不能读取填好的 PDF：解析器（{module}.{name}）尚未提供。请先提交表单记录的 JSON。",
-            f"reading a filled PDF is not available yet: the parser ({module}.{name}) has "
-            "not landed; give the form record as JSON instead",
-        )
-    result = reader(data)
-    form_id = getattr(result, "form", None)
-    record = getattr(result, "record", None)
-    if not isinstance(form_id, str) or not isinstance(record, dict):
-        raise InputInvalid("无法从该 PDF 读出表单及其记录", "no form record could be read from the PDF")
-    return form_id, record
-
-
-def is_pdf(data: bytes) -> bool:
-    return data[:1024].lstrip().startswith(b"%PDF-")

@@ -18,7 +18,7 @@ import yaml
 import rules
 import sources
 from forms import InputInvalid, RecordInvalid, XieyiError
-from forms.errors import ParserUnavailable, RuleDataInvalid
+from forms.errors import RuleDataInvalid
 from rules import (
     JURISDICTIONS,
     add_period,
@@ -532,34 +532,27 @@ def test_an_expired_rule_set_is_said_in_the_report():
 
 
 # ---------------------------------------------------------------------------------------
-# filled PDFs: the hook to the parser
+# filled PDFs: read by whoever holds the file (api/), then judged as a record
 
-def test_a_pdf_without_a_parser_is_said_plainly(monkeypatch):
-    monkeypatch.setattr(rules._facts, "PDF_READER", ("no_such_parser_module", "parse_pdf"))
-    with pytest.raises(ParserUnavailable) as e:
-        rules.record_from_pdf(b"%PDF-1.7\n")
-    assert e.value.http_status == 501 and "JSON" in e.value.message_zh
+def test_a_filled_pdf_is_parsed_at_the_edge_and_judged_as_its_record():
+    from api.cli_rules import is_pdf, load_facts
+    from forms import get_form, validate_record
+    from generator.pdf import render_pdf
 
-
-def test_a_pdf_is_read_through_the_parser_hook(monkeypatch):
-    fake = types.ModuleType("fake_parser")
-
-    def parse_pdf(data):
-        assert data.startswith(b"%PDF")
-        return types.SimpleNamespace(form="shanxi-application", record=SHANXI_RECORD)
-
-    fake.parse_pdf = parse_pdf
-    monkeypatch.setitem(sys.modules, "fake_parser", fake)
-    monkeypatch.setattr(rules._facts, "PDF_READER", ("fake_parser", "parse_pdf"))
-    assert rules.is_pdf(b"  %PDF-1.7") and not rules.is_pdf(b"{}")
-    form, record = rules.record_from_pdf(b"%PDF-1.7\n")
-    facts = facts_from_record(form, record, "rehab", via="pdf")
+    spec = get_form("shanxi-application")
+    pdf = render_pdf(spec, validate_record(spec, SHANXI_RECORD, complete=False),
+                     typing_font="viewer")
+    assert is_pdf(b"  %PDF-1.7") and not is_pdf(b"{}")
+    facts = load_facts(pdf, "filled.pdf", "rehab")
     assert facts.values["rehab_beds"].source.via == "pdf"
     assert "PDF" in facts.values["rehab_beds"].source.text_zh()
+    # rules judge records: no PDF reader, no parser import in rules/
+    src = "".join(p.read_text(encoding="utf-8") for p in (Path(rules.__file__).parent).glob("*.py"))
+    assert "import parser" not in src and "from parser" not in src and "importlib" not in src
 
 
 def test_errors_are_xieyi_errors():
-    assert issubclass(RuleDataInvalid, XieyiError) and issubclass(ParserUnavailable, XieyiError)
+    assert issubclass(RuleDataInvalid, XieyiError)
 
 
 # ---------------------------------------------------------------------------------------
