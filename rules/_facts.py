@@ -210,16 +210,21 @@ def _violations(v: Any) -> list[dict]:
             raise _Bad("unknown_violation_type",
                        f"第 {i + 1} 条的类型 {item['type']} 不认识（可选：{'、'.join(vtypes)}）",
                        f"entry {i + 1}: unknown type {item['type']} (one of: {', '.join(vtypes)})")
-        try:
-            d = _date(item["date"])
-        except _Bad:
-            raise _Bad("type_date", f"第 {i + 1} 条的日期应为 YYYY-MM-DD",
-                       f"entry {i + 1}: date must be YYYY-MM-DD") from None
+        d = _entry_date(item, i)
         entry = {"type": item["type"], "date": d}
         if item.get("note") is not None:
             entry["note"] = str(item["note"])
         out.append(entry)
     return sorted(out, key=lambda e: (e["date"], e["type"]))
+
+
+def _entry_date(item: dict, i: int):
+    """The date of the ``i``-th entry of a list of records (violations, staff bans)."""
+    try:
+        return _date(item["date"])
+    except _Bad:
+        raise _Bad("type_date", f"第 {i + 1} 条的日期应为 YYYY-MM-DD",
+                   f"entry {i + 1}: date must be YYYY-MM-DD") from None
 
 
 def _staff_bans(v: Any) -> list[dict]:
@@ -240,11 +245,7 @@ def _staff_bans(v: Any) -> list[dict]:
         if isinstance(years, bool) or not isinstance(years, int) or years <= 0:
             raise _Bad("type_staff_ban", f"第 {i + 1} 条的 years 应为正整数（停止服务资格的年数）",
                        f"entry {i + 1}: years must be a positive whole number")
-        try:
-            d = _date(item["date"])
-        except _Bad:
-            raise _Bad("type_date", f"第 {i + 1} 条的日期应为 YYYY-MM-DD",
-                       f"entry {i + 1}: date must be YYYY-MM-DD") from None
+        d = _entry_date(item, i)
         entry = {"name": item["name"], "date": d, "years": years}
         for k in ("role", "note"):
             if item.get(k) is not None:
