@@ -74,7 +74,7 @@ def _expand(paths: list[str]) -> list[str]:
 
 def cmd_parse(args: argparse.Namespace) -> int:
     files = _expand(args.files)
-    if len(files) > 1 or Path(files[0]).is_dir():
+    if len(files) > 1:
         return _parse_many(files, args)
     return _parse_one(files[0], args)
 
@@ -98,18 +98,19 @@ def _parse_many(files: list[str], args: argparse.Namespace) -> int:
     # the workers are forked now, while this process has one thread (no fork server)
     workers.start_all(limits)
 
-    def one(path: str) -> tuple[str, dict]:
+    def one(path: str) -> dict:
         try:
             result = parse_pdf(_read_file(path, limits.max_bytes), limits=limits)
-            return path, {"file": path, "ok": True, "result": result.to_dict()}
+            return {"file": path, "ok": True, "result": result.to_dict()}
         except XieyiError as e:
-            return path, {"file": path, "ok": False, "error": e.to_dict()}
+            return {"file": path, "ok": False, "error": e.to_dict()}
 
     counts = {"read": 0, "damaged": 0, "unsupported": 0}
     progress = Progress(label="读取中 / reading")
     progress(0, len(files))
     with ThreadPoolExecutor(max_workers=workers.size) as ex:
-        for done, (path, out) in enumerate(ex.map(one, files), start=1):
+        for done, out in enumerate(ex.map(one, files), start=1):
+            path = out["file"]
             if out["ok"]:
                 counts["read"] += 1
                 r = out["result"]

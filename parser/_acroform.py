@@ -337,7 +337,7 @@ def _tool_appearance(wd: DictionaryObject):
 
 def _runs_out_of_box(n: StreamObject, fonts: DictionaryObject) -> bool:
     """Whether a line of the appearance's text starts left of its box or ends right of it:
-    positions from Td/TD/Tm/T*, widths estimated (a two-byte code is a Chinese character,
+    positions from Td/TD/Tm/T*/'/", widths estimated (a two-byte code is a Chinese character,
     one em; a one-byte code half an em), so only a clear overrun counts."""
     try:
         from pypdf.generic import ContentStream
@@ -347,30 +347,20 @@ def _runs_out_of_box(n: StreamObject, fonts: DictionaryObject) -> bool:
         ops = ContentStream(n, None).operations
     except Exception:  # an appearance pypdf cannot read: no claim
         return False
-    x = y = 0.0
-    lead = size = 0.0
-    line_x = 0.0
+    # only the horizontal position matters: a new line (T*, ', ") starts at the line's x
+    x = line_x = size = 0.0
     wide = False
-    end = None  # the current line's end
     for operands, op in ops[:2000]:
         try:
             if op == b"BT":
-                x = y = line_x = 0.0
-                end = None
+                x = line_x = 0.0
             elif op in (b"Td", b"TD"):
                 line_x += float(operands[0])
-                y += float(operands[1])
                 x = line_x
-                if op == b"TD":
-                    lead = -float(operands[1])
             elif op == b"Tm":
                 line_x = x = float(operands[4])
-                y = float(operands[5])
             elif op == b"T*":
                 x = line_x
-                y -= lead
-            elif op == b"TL":
-                lead = float(operands[0])
             elif op == b"Tf":
                 size = float(operands[1])
                 f = _resolve(fonts.get(operands[0]))
@@ -378,7 +368,6 @@ def _runs_out_of_box(n: StreamObject, fonts: DictionaryObject) -> bool:
             elif op in (b"Tj", b"TJ", b"'", b'"'):
                 if op in (b"'", b'"'):
                     x = line_x
-                    y -= lead
                 items = operands[-1] if op != b"TJ" else operands[0]
                 strings = [items] if op != b"TJ" else [i for i in items if not isinstance(i, (int, float))]
                 n_codes = sum(len(bytes(s) if not isinstance(s, str) else s.encode("latin-1", "replace"))
@@ -387,8 +376,7 @@ def _runs_out_of_box(n: StreamObject, fonts: DictionaryObject) -> bool:
                 if x < -0.05 * size:
                     return True
                 x += w
-                end = x
-                if end > width + 0.5 * size:
+                if x > width + 0.5 * size:
                     return True
         except (TypeError, ValueError, IndexError, KeyError):
             continue
@@ -430,17 +418,16 @@ def _choice(name: str, choices: tuple[str, ...], t: Terminal, page, box) -> Read
                            problem("choice_ambiguous"))
     if state is None:
         return Reading(name, None, None, page, box, "acroform", 1.0)
+    by_key = {key(c): c for c in choices}
     # the export value by position (/0, /1 … with /Opt: xieyi's own files, and any tool's
     # that follows PDF 32000 12.7.4.2.3): the label /Opt gives for it
     if t.opt and state.isdigit() and int(state) < len(t.opt):
         label = t.opt[int(state)]
-        by_key = {key(c): c for c in choices}
         if label in choices or key(label) in by_key:
             return Reading(name, label if label in choices else by_key[key(label)], state,
                            page, box, "acroform", 1.0 if label in choices else 0.95)
     if state in choices:
         return Reading(name, state, state, page, box, "acroform", 1.0)
-    by_key = {key(c): c for c in choices}
     if key(state) in by_key:
         return Reading(name, by_key[key(state)], state, page, box, "acroform", 0.95)
     # a renamed state: the position of the button that carries it, in our order

@@ -94,8 +94,6 @@ def resolve(jurisdiction: str, article: str) -> tuple[SourceText, Section, str]:
             # an item numbered after its heading's own number, printed as a sibling
             # (景德镇 二、1. then (一) …): the first such after the heading
             found = _first(src, label, _parent(src, current), after=current.start)
-        if found is None and current is None:
-            found = None
         if found is None:
             if current is None:
                 raise ArticleNotFound(f"{src.name}文件中没有“{article}”",

@@ -20,18 +20,6 @@ def num(x: float) -> str:
     return "0" if s in ("-0", "") else s
 
 
-_NAME_OK = frozenset(
-    c for c in range(0x21, 0x7F) if chr(c) not in "()<>[]{}/%#"
-)
-
-
-def name(s: str) -> str:
-    """A PDF name object: UTF-8 bytes, anything but regular characters #-escaped."""
-    return "/" + "".join(
-        chr(b) if b in _NAME_OK else f"#{b:02X}" for b in s.encode("utf-8")
-    )
-
-
 def text(s: str) -> str:
     """A PDF text string as UTF-16BE with a byte order mark, in hex (exact for any text)."""
     return "<FEFF" + s.encode("utf-16-be").hex().upper() + ">"
