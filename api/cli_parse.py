@@ -74,7 +74,8 @@ def _expand(paths: list[str]) -> list[str]:
 
 def cmd_parse(args: argparse.Namespace) -> int:
     files = _expand(args.files)
-    if len(files) > 1:
+    # a folder gets a line per file and a summary, even when it holds one PDF
+    if len(files) > 1 or any(p != "-" and Path(p).is_dir() for p in args.files):
         return _parse_many(files, args)
     return _parse_one(files[0], args)
 

@@ -180,6 +180,13 @@ def test_a_folder_is_parsed_in_one_process_with_a_line_per_file_and_a_summary(tm
     assert main(["parse", str(folder)]) == 0
     out = capsys.readouterr().out
     assert out.count("✓ ") == 3
+    # a folder with a single PDF is still a folder: a JSON line and the summary
+    single = tmp_path / "single"
+    single.mkdir()
+    (single / "one.pdf").write_bytes((folder / "jingdezhen-application.pdf").read_bytes())
+    assert main(["parse", str(single), "--json"]) == 0
+    out, err = capsys.readouterr()
+    assert json.loads(out)["file"].endswith("one.pdf") and "读取 1，损坏 0，不支持 0" in err
     # a folder without PDFs, and stdin among several files, are usage errors
     empty = tmp_path / "empty"
     empty.mkdir()
