@@ -10,6 +10,7 @@ Only the ``rules`` package is loaded here, never Flask.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import datetime as dt
 import sys
 from pathlib import Path
@@ -125,15 +126,25 @@ def facts_listing() -> dict:
                                 for v in violation_types().values()]}
 
 
-def cite_article(jurisdiction: str, article: str) -> dict:
-    """What ``xieyi rules cite`` prints and ``GET /api/sources/<j>/articles/<a>`` returns."""
+@contextlib.contextmanager
+def _as_not_found():
+    """The sources package's errors as the one the command line and the service report
+    (exit 2, HTTP 404)."""
     import sources
     from forms.errors import CitationNotFound
 
     try:
-        out = sources.cite(jurisdiction, article)
+        yield
     except sources.SourceError as e:
         raise CitationNotFound(e.code, e.zh, e.en) from None
+
+
+def cite_article(jurisdiction: str, article: str) -> dict:
+    """What ``xieyi rules cite`` prints and ``GET /api/sources/<j>/articles/<a>`` returns."""
+    import sources
+
+    with _as_not_found():
+        out = sources.cite(jurisdiction, article)
     src = sources.get_source(jurisdiction)
     out["validity"] = source_validity(src)
     return out
@@ -150,12 +161,9 @@ def source_validity(src, today: dt.date | None = None) -> dict:
 def sources_listing(jurisdiction: str | None = None, with_articles: bool = False) -> list[dict]:
     """The regulation texts (or one) with their validity today and their errata."""
     import sources
-    from forms.errors import CitationNotFound
 
-    try:
+    with _as_not_found():
         srcs = [sources.get_source(jurisdiction)] if jurisdiction else sources.all_sources()
-    except sources.SourceError as e:
-        raise CitationNotFound(e.code, e.zh, e.en) from None
     out = []
     for src in srcs:
         d = src.metadata()

@@ -23,6 +23,7 @@ from forms.errors import FieldProblem, ScoreInputInvalid
 
 from ._loader import get_refund
 from ._model import _fmt
+from ._score import refund_bracket
 
 CENT = Decimal("0.01")
 ROUNDING = "ROUND_HALF_UP"
@@ -173,8 +174,6 @@ def settle_year(data: Any) -> dict:
     _fail("年终清算", "a year-end settlement", probs)
     # a score in a gap or an overlap of the printed brackets (exactly 60) is the agency's
     # decision: the return waits for it (resolve refund=…)
-    from ._score import refund_bracket
-
     bracket, warn = refund_bracket(ref, score, name, "年终清算", "a year-end settlement")
     out = {
         "mode": "year", "jurisdiction": ref.jurisdiction, "year": data.get("year"),
