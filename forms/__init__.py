@@ -49,6 +49,10 @@ from ._errata import form_errata  # noqa: E402
 
 __all__ += ["form_errata"]
 
+from ._stamp import STAMP_AUTHOR, Stamp, read_stamp, stamp_keywords, stamp_subject  # noqa: E402
+
+__all__ += ["STAMP_AUTHOR", "Stamp", "read_stamp", "stamp_keywords", "stamp_subject"]
+
 from ._text import TextInvalid, check_text, text_problems  # noqa: E402
 
 __all__ += ["TextInvalid", "check_text", "text_problems"]

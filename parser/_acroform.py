@@ -293,7 +293,7 @@ def read_fields(reader, spec: FormSpec, terminals: list[Terminal]) -> dict[str, 
 
 #: the resource name of the Song subset xieyi draws its own appearances with (generator.pdf)
 _XIEYI_AP_FONT = "/F1"
-#: the typing font xieyi embeds (generator.pdf._font.TYPING_NAME): tools encode it right
+#: the typing font xieyi embeds (forms.layout.TYPING_NAME): tools encode it right
 _XIEYI_TYPING_FONT = "XieyiTypingHei"
 
 

@@ -6,7 +6,7 @@ In order of trust:
    ``/XieyiSpecHash``);
 2. ``stamp``: the DOCX's core properties, which Word and LibreOffice carry into an
    exported PDF's ``/Info`` (``/Subject`` ``xieyi:<id>@<version>``, ``/Keywords``
-   ``xieyi-form=…, xieyi-version=…, xieyi-spec=…``; ``generator.docx.read_stamp``);
+   ``xieyi-form=…, xieyi-version=…, xieyi-spec=…``; ``forms.read_stamp``);
 3. ``fields``: the AcroForm's field names equal a form's (metadata stripped by a
    tool that rewrote the file);
 4. ``text``: the official title printed on the page, confirmed by the share of the
@@ -21,8 +21,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from forms import FormSpec, all_forms
-from generator.docx import read_stamp
+from forms import FormSpec, all_forms, read_stamp
 
 from ._normalize import key
 from ._result import warning

@@ -27,7 +27,7 @@ and which official text (label) comes before and after it.
    page is the same either way: read as a wrap.
 5. Our own fillable PDF with its fields flattened into the page (printed to PDF):
    read the same way; its ticks are drawn, not printed, so they are looked for
-   inside the boxes ``generator.pdf.layout_geometry`` places.
+   inside the boxes ``forms.layout.layout_geometry`` places.
 
 A value that the layout cannot give (its label missing, its text in a font
 without a character map, a box with neither glyph nor drawn tick) is reported,
@@ -964,7 +964,7 @@ def _drawn_marks(spec: FormSpec, pages: list[PageData], geometry: dict,
                  readings: dict[str, Reading]) -> None:
     """Our fillable PDF with its fields flattened into the page (printed to PDF, or a tool
     that flattens): boxes and ticks are drawn, not printed as characters.  Where the
-    description puts each box is known (``generator.pdf.layout_geometry``): a tick drawn
+    description puts each box is known (``forms.layout.layout_geometry``): a tick drawn
     inside a box ticks it."""
 
     def ticked(page: int, bbox) -> bool:

@@ -226,7 +226,7 @@ def _our_geometry(ident, pages):
 
     def geometry() -> dict | None:
         try:
-            from generator.pdf import layout_geometry
+            from forms.layout import layout_geometry
 
             geo = layout_geometry(ident.spec)
         except Exception:  # no prepared font here: drawn ticks stay unread (and reported)

@@ -42,7 +42,7 @@ from generator.agreement import (
     validate_parties,
 )
 from generator.agreement._docx import build_template
-from generator.docx import read_stamp
+from forms import read_stamp
 from generator.pdf import _document as D
 
 ROOT = Path(__file__).resolve().parents[1]

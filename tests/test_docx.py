@@ -19,12 +19,10 @@ from docx.oxml.ns import qn
 from docxtpl import DocxTemplate
 from lxml import etree
 
-from forms import all_forms, parse_spec, validate_record
+from forms import Stamp, all_forms, parse_spec, read_stamp, validate_record
 from generator.docx import (
-    Stamp,
     build_template,
     check_templates,
-    read_stamp,
     render_docx,
     template_differences,
     write_templates,

@@ -181,8 +181,7 @@ def test_a_long_value_in_a_tall_cell_wraps_in_viewers_short_ones_stay_on_a_line(
     assert not int(fields["fill_date.year"].get("/Ff", 0)) & flag
     # every form: a one-line text field is multi-line exactly when its box holds two lines
     # and its longest value (max_length Chinese characters) is wider than the box
-    from generator.pdf._font import prepared_font
-    from generator.pdf._layout import layout
+    from forms.layout import layout, prepared_font
     from generator.pdf._render import VALUE_PAD_X, _holds_lines
 
     seen = {True: 0, False: 0}
@@ -259,7 +258,7 @@ def _flattened_by_pypdf(pdf: bytes, values: dict) -> bytes:
 def _text_in_box(pdf: bytes, spec, name: str) -> str:
     import pdfplumber
 
-    from generator.pdf import layout_geometry
+    from forms.layout import layout_geometry
 
     for pi, page in enumerate(layout_geometry(spec)["pages"]):
         if name in page["fields"]:

@@ -27,8 +27,10 @@ from pypdf import PdfReader
 from forms import SpecError, all_forms, get_form, parse_spec, validate_record
 from forms.errors import FontUnavailable
 from generator import pdf_values
-from generator.pdf import layout_geometry, render_pdf
-from generator.pdf import _font, _render
+from forms.layout import layout_geometry
+from generator.pdf import render_pdf
+from forms.layout import _font
+from generator.pdf import _render
 
 FORMS = all_forms()
 IDS = [s.id for s in FORMS]
@@ -457,7 +459,7 @@ _WRAP_CHARS = "工伤保险协议服务机构堃喆，。、；：）（《》�
 def test_wrap_breaks_values_where_the_layout_breaks_its_text(chars, limit):
     """A value's lines (``_wrap``, written for speed) are the layout's own (``break_lines``)
     for text without spaces: the same kinsoku rules, Latin words and numbers kept whole."""
-    from generator.pdf import _layout
+    from forms.layout import _layout
     text = "".join(c for c, _w in chars)
     ws = [w for _c, w in chars]
     items = [_layout._Item("nl", 0.0) if c == "\n" else _layout._Item("c", w, ch=c)

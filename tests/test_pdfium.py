@@ -13,7 +13,7 @@ import pytest
 from forms import all_forms
 from generator import pdf_values
 from generator.agreement import render_agreement
-from generator.pdf import layout_geometry
+from forms.layout import layout_geometry
 
 from test_agreements import PARTIES
 from test_pdf import make_record, rendered

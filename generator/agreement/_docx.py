@@ -28,6 +28,7 @@ from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
 from docx.shared import Mm, Pt
 
+from forms import STAMP_AUTHOR, stamp_keywords, stamp_subject
 from generator.docx._build import (_add_run, _Builder, _jinja_str, _set_fonts, normalize_zip,
                                    set_doc_defaults)
 from generator.docx._render import _ENV, _Template, inert
@@ -202,14 +203,13 @@ def _stamp(core, text: AgreementText, info: dict | None) -> None:
     them reach a PDF that LibreOffice exports): title, subject, keywords."""
     when = dt.datetime.combine(text.valid_from, dt.time(0, 0))
     core.title = text.title
-    core.subject = (info or {}).get("Subject", f"xieyi:{text.id}@{text.version}")
-    core.keywords = (info or {}).get(
-        "Keywords", f"xieyi-form={text.id}, xieyi-version={text.version}, "
-                    f"xieyi-spec={text.spec_hash}")
+    core.subject = (info or {}).get("Subject", stamp_subject(text.id, text.version))
+    core.keywords = (info or {}).get("Keywords",
+                                     stamp_keywords(text.id, text.version, text.spec_hash))
     core.identifier = text.id
     core.version = text.version
-    core.author = "xieyi"
-    core.last_modified_by = "xieyi"
+    core.author = STAMP_AUTHOR
+    core.last_modified_by = STAMP_AUTHOR
     core.category = "agreement"
     core.language = "zh-CN"
     core.comments = f"{text.jurisdiction_name} {text.source.document} {text.attachment} 《{text.title}》"

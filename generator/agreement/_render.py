@@ -15,6 +15,8 @@ from typing import Any
 
 from forms.errors import FieldProblem, InputInvalid, PartiesInvalid
 
+from forms import stamp_keywords, stamp_subject
+
 from ._content import document
 from ._loader import get_agreement
 from ._model import AgreementText
@@ -26,9 +28,8 @@ FORMATS = ("pdf", "docx")
 def stamp(text: AgreementText, phash: str) -> dict[str, str]:
     """The identity entries: subject, keywords and xieyi's own /Info keys."""
     return {
-        "Subject": f"xieyi:{text.id}@{text.version}",
-        "Keywords": (f"xieyi-form={text.id}, xieyi-version={text.version}, "
-                     f"xieyi-spec={text.spec_hash}, xieyi-parties={phash}"),
+        "Subject": stamp_subject(text.id, text.version),
+        "Keywords": stamp_keywords(text.id, text.version, text.spec_hash, parties=phash),
         "XieyiForm": text.id,
         "XieyiVersion": text.version,
         "XieyiSpecHash": text.spec_hash,

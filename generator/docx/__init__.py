@@ -10,12 +10,12 @@ or pre-filled.
 fresh build.
 """
 
-from ._build import Stamp, apply_stamp, build_template, read_stamp
+from ._build import apply_stamp, build_template
 from ._render import docx_context, render_docx
 from ._templates import TEMPLATE_DIR, check_templates, template_differences, write_templates
 
 __all__ = [
-    "Stamp", "apply_stamp", "build_template", "read_stamp",
+    "apply_stamp", "build_template",
     "docx_context", "render_docx",
     "TEMPLATE_DIR", "check_templates", "template_differences", "write_templates",
 ]

@@ -30,8 +30,8 @@ unchanged).  The stamp is therefore:
   (DOCX only: they do not reach the PDF).
 
 Word's own PDF export also writes title, author, subject and keywords to
-``/Info`` (not measured here: no Word on this machine).  ``read_stamp`` reads
-the stamp back from DOCX core properties or PDF ``/Info`` alike.
+``/Info`` (not measured here: no Word on this machine).  ``forms.read_stamp`` reads
+the stamp back from DOCX core properties or PDF ``/Info`` alike (``forms._stamp``).
 
 The build is deterministic (core-property dates fixed at the form's
 ``valid_from``, zip members in python-docx's order with a fixed timestamp), so
@@ -59,7 +59,8 @@ from docx.table import _Cell
 from lxml import etree
 from docx.text.paragraph import Paragraph as DocxParagraph
 
-from forms import FieldRef, FormSpec, PageBreak, Paragraph, Spacer, SpecError, Table, Text
+from forms import (STAMP_AUTHOR, FieldRef, FormSpec, PageBreak, Paragraph, Spacer, SpecError, Table,
+                   Text, stamp_keywords, stamp_subject)
 
 #: body text outside tables (小四); tables carry their own size
 BODY_SIZE = 12.0
@@ -79,7 +80,6 @@ DATE_PAD_INLINE = {"year": 3, "month": 2, "day": 2}
 DATE_PAD_CELL = {"year": 2, "month": 1, "day": 1}
 CHECKED, UNCHECKED = "☑", "□"
 IDEOGRAPHIC_SPACE = "\u3000"
-STAMP_AUTHOR = "xieyi"
 
 # names a Jinja expression cannot use as a variable
 _JINJA_RESERVED = {"and", "or", "not", "in", "is", "if", "else", "true", "false", "none"}
@@ -104,48 +104,12 @@ _MM_PER_PT = 25.4 / 72
 
 # ---------------------------------------------------------------- stamp
 
-@dataclass(frozen=True)
-class Stamp:
-    """What a generated document says about the description it came from."""
-
-    form_id: str
-    version: str
-    spec_hash: str | None
-
-
-def stamp_subject(spec: FormSpec) -> str:
-    return f"xieyi:{spec.id}@{spec.version}"
-
-
-def stamp_keywords(spec: FormSpec) -> str:
-    return f"xieyi-form={spec.id}, xieyi-version={spec.version}, xieyi-spec={spec.spec_hash}"
-
-
-_SUBJECT = re.compile(r"^xieyi:(?P<id>[a-z][a-z0-9-]*)@(?P<version>\S+)$")
-_KEYWORD = re.compile(r"(xieyi-(?:form|version|spec))=([^\s,;:]+)")
-
-
-def read_stamp(subject: str | None, keywords: str | None) -> Stamp | None:
-    """The stamp from a DOCX's core properties or a PDF's /Info (subject, keywords).
-
-    Keywords are read first (they carry the spec hash); the subject is the
-    fallback for form id and version.  ``None`` when neither is ours.
-    """
-    kw = dict(_KEYWORD.findall(keywords or ""))
-    m = _SUBJECT.match((subject or "").strip())
-    form_id = kw.get("xieyi-form") or (m and m.group("id"))
-    version = kw.get("xieyi-version") or (m and m.group("version"))
-    if not form_id or not version:
-        return None
-    return Stamp(form_id=form_id, version=version, spec_hash=kw.get("xieyi-spec"))
-
-
 def apply_stamp(core, spec: FormSpec) -> None:
     """Write the identity stamp into python-docx core properties (see module doc)."""
     when = dt.datetime.combine(spec.valid_from, dt.time(0, 0))
     core.title = spec.title
-    core.subject = stamp_subject(spec)
-    core.keywords = stamp_keywords(spec)
+    core.subject = stamp_subject(spec.id, spec.version)
+    core.keywords = stamp_keywords(spec.id, spec.version, spec.spec_hash)
     core.identifier = spec.id
     core.version = spec.version
     core.author = STAMP_AUTHOR

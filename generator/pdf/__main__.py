@@ -14,7 +14,7 @@ from forms.errors import XieyiError
 
 
 def _prepare() -> int:
-    from ._font import cache_dir, covered_codepoints, prepared_font, prepared_font_path
+    from forms.layout import cache_dir, covered_codepoints, prepared_font, prepared_font_path
 
     t0 = time.perf_counter()
     gbk = covered_codepoints()

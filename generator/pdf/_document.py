@@ -38,8 +38,8 @@ import hashlib
 from dataclasses import dataclass, field
 from functools import lru_cache
 
-from ._font import HEX4, ExtensibleSubset, PreparedFont, prepared_font
-from ._layout import ASCENT, MM, NO_END, NO_START, PAGE_H, PAGE_W
+from forms.layout import (ASCENT, HEX4, MM, NO_END, NO_START, PAGE_H, PAGE_W, ExtensibleSubset,
+                          PreparedFont, prepared_font)
 from ._render import _type0
 from ._writer import PdfWriter, literal, num, ref, string, text
 

@@ -35,15 +35,13 @@ from itertools import accumulate, repeat
 
 from forms import FormSpec
 
-from ._font import (
+from forms.layout import (
     HEX4,
+    TYPING_NAME,
     ExtensibleSubset,
     FontStreams,
     PreparedFont,
-    TYPING_NAME,
     prepared_font,
-)
-from ._layout import (
     ASCENT,
     NO_END,
     NO_START,
