@@ -3,8 +3,8 @@
 The answer is exactly what ``xieyi parse --json`` prints (``ParseResult.to_dict``).
 The file is read in a worker process under the limits of ``parser.Limits``, set
 by ``PARSE_MAX_BYTES``, ``PARSE_MAX_PAGES``, ``PARSE_TIME_LIMIT``,
-``PARSE_MEMORY_LIMIT`` (``XIEYI_PARSE_…`` in the environment) and
-``PARSE_WORKERS``.  A PDF is larger than a record, so this route takes uploads
+``PARSE_MEMORY_LIMIT``, ``PARSE_STREAM_INFLATE_LIMIT``, ``PARSE_INFLATE_LIMIT``
+(``XIEYI_PARSE_…`` in the environment) and ``PARSE_WORKERS``.  A PDF is larger than a record, so this route takes uploads
 up to ``PARSE_MAX_BYTES`` whatever the service's ``MAX_CONTENT_LENGTH``.
 
 Errors: 413 over the size or page limit, 422 for a file that is no readable form

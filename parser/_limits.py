@@ -1,11 +1,13 @@
-"""The limits a parse runs within: size, pages, wall-clock time, memory.
+"""The limits a parse runs within: size, pages, wall-clock time, memory, inflated bytes.
 
 Every upload is untrusted.  The size is checked before anything reads the
 file, the page count before any page is interpreted; time and memory are
 enforced on the worker process that does the reading (``parser._pool``): it
 is killed when the time is up, and its address space is capped with
 ``RLIMIT_AS`` so that a decompression bomb ends in a ``MemoryError`` there
-instead of exhausting the machine.
+instead of exhausting the machine.  Decompression is capped before that, while
+inflating, per stream and per document (``parser._inflate``), so a bomb stops
+after a few megabytes of output rather than at the address-space cap.
 """
 
 from __future__ import annotations
@@ -24,11 +26,20 @@ class Limits:
     max_bytes: int = 20 * MiB
     #: most pages accepted (our longest form has 4)
     max_pages: int = 50
-    #: wall-clock seconds one parse may take, start of the worker's reading to result
-    time_limit: float = 20.0
-    #: memory one parse may add to its worker, in bytes (RLIMIT_AS above the
-    #: worker's size when idle); pdfminer keeps a decompressed stream whole
-    memory_limit: int = 768 * MiB
+    #: wall-clock seconds one parse may take, start of the worker's reading to result.
+    #: Our longest form reads in under half a second; 4 s keeps any file, with the
+    #: command's start and the worker's replacement, within 5 s (benchmarks/bench_hostile.py)
+    time_limit: float = 4.0
+    #: memory one parse may add to its worker, in bytes (RLIMIT_AS above the worker's
+    #: size when idle).  A form adds under 60 MB; 256 MiB keeps the command and its
+    #: worker under 512 MB whatever the file (pdfminer keeps a decompressed stream whole
+    #: and makes an object of every token, so a 20 MB page of numbers stops here)
+    memory_limit: int = 256 * MiB
+    #: bytes one stream may inflate to (our forms' largest stream, the embedded typing
+    #: font, is under 6 MB; a page of text a few hundred KB)
+    stream_inflate_limit: int = 32 * MiB
+    #: bytes all the streams of one file may inflate to together
+    inflate_limit: int = 128 * MiB
 
     def __post_init__(self) -> None:
         for f in fields(self):
@@ -41,11 +52,16 @@ class Limits:
             ("time_limit", 0.01 <= self.time_limit <= 600, "between 0.01 and 600 seconds"),
             ("memory_limit", 32 * MiB <= self.memory_limit <= 64 * 1024 * MiB,
              "between 32 MiB and 64 GiB"),
+            ("stream_inflate_limit", 64 * 1024 <= self.stream_inflate_limit <= 16 * 1024 * MiB,
+             "between 64 KiB and 16 GiB"),
+            ("inflate_limit", self.stream_inflate_limit <= self.inflate_limit <= 64 * 1024 * MiB,
+             "at least stream_inflate_limit and at most 64 GiB"),
         )
         for name, ok, what in checks:
             if not ok:
                 raise ValueError(f"Limits.{name} must be {what}, not {getattr(self, name)!r}")
-        for name in ("max_bytes", "max_pages", "memory_limit"):
+        for name in ("max_bytes", "max_pages", "memory_limit", "stream_inflate_limit",
+                     "inflate_limit"):
             if not isinstance(getattr(self, name), int):
                 raise ValueError(f"Limits.{name} must be a whole number")
 

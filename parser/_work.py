@@ -41,7 +41,7 @@ from forms.errors import (
     UnknownTemplate,
 )
 
-from . import _acroform, _identify, _layout
+from . import _acroform, _identify, _inflate, _layout
 from ._limits import Limits, MiB
 from ._result import assemble, warning
 
@@ -268,9 +268,24 @@ def _from_library(tb) -> bool:
 def parse_bytes(data: bytes, limits: Limits) -> dict:
     """Parse ``data`` in this process (see module doc): a dict, or a ``ParseError``."""
     try:
-        return _parse(data, limits)
+        with _inflate.parse_budget(limits.stream_inflate_limit, limits.inflate_limit) as budget:
+            try:
+                result = _parse(data, limits)
+            except BaseException:
+                if budget.tripped:  # whatever it led to, the bomb is the cause
+                    raise budget.tripped from None
+                raise
+            if budget.tripped:  # a reader caught it and went on: the file is still a bomb
+                raise budget.tripped
+            return result
     except ParseError:
         raise
+    except _inflate.InflateLimit as e:
+        where_zh = "单个数据流" if e.what == "a stream" else "全部数据流"
+        raise ParseResourceLimit(
+            f"文件中{where_zh}解压后超过 {e.cap} 字节的上限（可能是压缩炸弹），已中止读取",
+            f"{e.what} of the file inflates past the limit of {e.cap} bytes "
+            "(a decompression bomb?); reading was stopped") from None
     except (MemoryError, LimitReachedError):
         raise ParseResourceLimit(
             "读取文件所需内存超过上限（可能是压缩炸弹）", "reading the file needs more memory than "

@@ -6,7 +6,7 @@ set -uo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh --with-libreoffice || exit 1
 status=0
-for bench in bench_forms bench_parse bench_agreements bench_startup bench_folder; do
+for bench in bench_forms bench_parse bench_agreements bench_startup bench_folder bench_hostile; do
     echo "== $bench"
     .venv/bin/python "benchmarks/$bench.py" || status=1
 done

@@ -214,6 +214,94 @@ def bomb(gib: int = 1) -> bytes:
     ])
 
 
+def _one_page(content_stream: bytes) -> bytes:
+    return classic([
+        b"<< /Type /Catalog /Pages 2 0 R >>",
+        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Contents 4 0 R >>",
+        content_stream,
+    ])
+
+
+# ---------------------------------------------------------------- bombs built on the fly
+# (not committed: tests and benchmarks/bench_hostile.py build them at the size they need)
+
+def flate_bomb(mib: int) -> bytes:
+    """A page whose content is ``mib`` MiB of spaces, deflated once (ratio ~1000)."""
+    c = zlib.compressobj(9)
+    chunk = b" " * (1 << 20)
+    data = b"".join([c.compress(chunk) for _ in range(mib)] + [c.flush()])
+    return _one_page(f"<< /Length {len(data)} /Filter /FlateDecode >>\nstream\n"
+                     .encode("latin-1") + data + b"\nendstream")
+
+
+def runlength_bomb(mib: int) -> bytes:
+    """A page whose content is RunLength-coded spaces: 2 bytes make 128 (ratio 64)."""
+    data = b"\x81 " * (mib * (1 << 20) // 128) + b"\x80"
+    return _one_page(f"<< /Length {len(data)} /Filter /RunLengthDecode >>\nstream\n"
+                     .encode("latin-1") + data + b"\nendstream")
+
+
+def lzw_bomb(kib: int) -> bytes:
+    """A page whose content is ``kib`` KiB of zeros, LZW-coded (ratio ~1000)."""
+    from pypdf._codecs._codecs import LzwCodec
+
+    data = LzwCodec().encode(bytes(kib * 1024))
+    return _one_page(f"<< /Length {len(data)} /Filter /LZWDecode >>\nstream\n"
+                     .encode("latin-1") + data + b"\nendstream")
+
+
+def many_streams(pages: int, kib: int) -> bytes:
+    """``pages`` pages, each content ``kib`` KiB of spaces deflated: no stream is large,
+    all of them together are."""
+    body = zlib.compress(b" " * (kib * 1024), 9)
+    kids = " ".join(f"{3 + 2 * i} 0 R" for i in range(pages))
+    objs = [b"<< /Type /Catalog /Pages 2 0 R >>",
+            f"<< /Type /Pages /Kids [{kids}] /Count {pages} >>".encode("latin-1")]
+    for i in range(pages):
+        objs.append(f"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] "
+                    f"/Contents {4 + 2 * i} 0 R >>".encode("latin-1"))
+        objs.append(f"<< /Length {len(body)} /Filter /FlateDecode >>\nstream\n"
+                    .encode("latin-1") + body + b"\nendstream")
+    return classic(objs)
+
+
+def objstm_bomb(mib: int) -> bytes:
+    """The catalog's AcroForm lives in an object stream padded to ``mib`` MiB of spaces
+    (pypdf inflates it to read the form's fields)."""
+    c = zlib.compressobj(9)
+    head = b"5 0 "
+    obj = b"<< /Fields [] >>"
+    pad = b" " * (1 << 20)
+    first = len(head)
+    raw = b"".join([c.compress(head + obj)] + [c.compress(pad) for _ in range(mib)]
+                   + [c.flush()])
+    objstm = (f"<< /Type /ObjStm /N 1 /First {first} /Length {len(raw)} "
+              f"/Filter /FlateDecode >>\nstream\n").encode("latin-1") + raw + b"\nendstream"
+    out = io.BytesIO()
+    out.write(b"%PDF-1.5\n%\xe2\xe3\xcf\xd3\n")
+    bodies = [
+        b"<< /Type /Catalog /Pages 2 0 R /AcroForm 5 0 R >>",
+        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] >>",
+        objstm,
+    ]
+    offsets = []
+    for n, body in enumerate(bodies, start=1):
+        offsets.append(out.tell())
+        out.write(b"%d 0 obj\n" % n + body + b"\nendobj\n")
+    xref_at = out.tell()
+    rows = [b"\x00" + (0).to_bytes(4, "big") + b"\xff\xff"]
+    rows += [b"\x01" + off.to_bytes(4, "big") + b"\x00\x00" for off in offsets]
+    rows.append(b"\x02" + (4).to_bytes(4, "big") + b"\x00\x00")  # 5 0 obj: in stream 4
+    rows.append(b"\x01" + xref_at.to_bytes(4, "big") + b"\x00\x00")  # 6: the xref stream
+    xref = b"".join(rows)
+    out.write(f"6 0 obj\n<< /Type /XRef /Size 7 /W [1 4 2] /Root 1 0 R /Length {len(xref)} "
+              ">>\nstream\n".encode("latin-1") + xref + b"\nendstream\nendobj\n")
+    out.write(f"startxref\n{xref_at}\n%%EOF\n".encode("latin-1"))
+    return out.getvalue()
+
+
 def scan() -> bytes:
     """One page showing one grey image (a form scanned, at a tiny resolution)."""
     w, h = 210, 297
