@@ -109,7 +109,8 @@ def _parse_many(files: list[str], args: argparse.Namespace) -> int:
     counts = {"read": 0, "damaged": 0, "unsupported": 0}
     progress = Progress(label="读取中 / reading")
     progress(0, len(files))
-    with ThreadPoolExecutor(max_workers=workers.size) as ex:
+    ex = ThreadPoolExecutor(max_workers=workers.size)
+    try:
         for done, out in enumerate(ex.map(one, files), start=1):
             path = out["file"]
             if out["ok"]:
@@ -126,6 +127,16 @@ def _parse_many(files: list[str], args: argparse.Namespace) -> int:
             else:
                 print(line, flush=True)
             progress(done, len(files))
+    except KeyboardInterrupt:
+        # Ctrl-C: end the workers now rather than let each finish its file (up to the
+        # time limit); the threads waiting on them return at once
+        workers.terminate()
+        ex.shutdown(wait=False, cancel_futures=True)
+        print(("\n" if progress.tty else "") + f"已中断：读取了 {counts['read']} 个文件 / interrupted after "
+              f"{counts['read']} file(s) read", file=sys.stderr)
+        return 130
+    finally:
+        ex.shutdown(wait=False, cancel_futures=True)
     summary = (f"共 {len(files)} 个文件：读取 {counts['read']}，损坏 {counts['damaged']}，"
                f"不支持 {counts['unsupported']} / {len(files)} files: read {counts['read']}, "
                f"damaged {counts['damaged']}, unsupported {counts['unsupported']}")

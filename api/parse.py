@@ -9,7 +9,9 @@ up to ``PARSE_MAX_BYTES`` whatever the service's ``MAX_CONTENT_LENGTH``.
 
 Errors: 413 over the size or page limit, 422 for a file that is no readable form
 of ours (``not_pdf``, ``pdf_encrypted``, ``pdf_no_text_layer``, ``unknown_template``,
-``pdf_malformed``, ``parse_timeout``…), 422 ``file_missing`` without a file.
+``pdf_malformed``, ``parse_timeout``…; ``pdf_text_invalid`` naming each field whose value
+holds a control, text-direction or unencodable character), 422 ``file_missing`` without a
+file.
 """
 
 from __future__ import annotations
@@ -103,7 +105,7 @@ def _configure(state) -> None:
                                                        "the limit")
 @bp.alt_response(422, schema=ErrorSchema,
                  description="不是可读取的本系统表单（not_pdf, pdf_encrypted, pdf_no_text_layer, "
-                             "unknown_template, pdf_malformed, parse_timeout…）或缺少文件 / not a "
+                             "unknown_template, pdf_malformed, parse_timeout, pdf_text_invalid…）或缺少文件 / not a "
                              "readable form of ours, or no file")
 def parse_upload():
     """读取填好的 PDF / read a filled PDF

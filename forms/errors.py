@@ -244,6 +244,14 @@ class UnknownTemplate(ParseError):
     code = "unknown_template"
 
 
+class PdfTextInvalid(ParseError):
+    """A value read from the file holds a character no record may hold (a lone surrogate,
+    a control character, a text-direction override: ``forms.text_problems``); ``details``
+    names each field.  Refused, as the same text typed into the API would be."""
+
+    code = "pdf_text_invalid"
+
+
 class PdfTooLarge(ParseError):
     code = "pdf_too_large"
     http_status = 413
@@ -274,7 +282,7 @@ class ParseInternal(ParseError):
 
 __all__ += [
     "ParseError", "NotPdf", "PdfEncrypted", "PdfMalformed", "PdfNoPages", "PdfNoTextLayer",
-    "UnknownTemplate", "PdfTooLarge", "PdfTooManyPages", "ParseTimeout", "ParseResourceLimit",
+    "UnknownTemplate", "PdfTextInvalid", "PdfTooLarge", "PdfTooManyPages", "ParseTimeout", "ParseResourceLimit",
     "ParseInternal",
 ]
 

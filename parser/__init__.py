@@ -45,7 +45,7 @@ __all__ = ["parse_pdf", "Limits", "ParseResult", "ParseError", "warm_up", "shutd
 # the error classes a worker may name in its answer
 _ERRORS = {name: getattr(_errors, name) for name in (
     "NotPdf", "PdfEncrypted", "PdfMalformed", "PdfNoPages", "PdfNoTextLayer", "UnknownTemplate",
-    "PdfTooLarge", "PdfTooManyPages", "ParseTimeout", "ParseResourceLimit", "ParseInternal",
+    "PdfTextInvalid", "PdfTooLarge", "PdfTooManyPages", "ParseTimeout", "ParseResourceLimit", "ParseInternal",
     "ParseError")}
 
 

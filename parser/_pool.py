@@ -91,6 +91,8 @@ class WorkerPool:
         #: a process forked from this one (a server's worker) must not use these pipes
         self.pid = os.getpid()
         self._idle: list[_Worker] = []
+        #: every live worker, idle or busy (``terminate`` ends them all)
+        self._all: set[_Worker] = set()
         self._count = 0
         self._cond = threading.Condition()
         self._closed = False
@@ -106,18 +108,31 @@ class WorkerPool:
                 if self._idle:  # a worker with another memory cap, or a dead one: replace
                     old = self._idle.pop(0)
                     self._count -= 1
+                    self._all.discard(old)
                     old.kill()
                 if self._count < self.size:
                     self._count += 1
                     break
                 self._cond.wait()
         try:
-            return _Worker(memory_limit)
+            return self._start(memory_limit)
         except BaseException:
             with self._cond:
                 self._count -= 1
                 self._cond.notify()
             raise
+
+    def _start(self, memory_limit: int) -> _Worker:
+        try:
+            w = _Worker(memory_limit)
+        except (OSError, EOFError) as e:  # e.g. the fork server was killed: it restarts
+            raise ParseResourceLimit(
+                "无法启动解析进程（系统资源不足或进程被终止），请稍后重试",
+                f"no parse worker could be started ({type(e).__name__}); try again "
+                "later") from None
+        with self._cond:
+            self._all.add(w)
+        return w
 
     def _release(self, w: _Worker, keep: bool) -> None:
         with self._cond:
@@ -125,6 +140,7 @@ class WorkerPool:
                 self._idle.append(w)
             else:
                 self._count -= 1
+                self._all.discard(w)
                 w.kill()
             self._cond.notify()
 
@@ -138,8 +154,10 @@ class WorkerPool:
             try:
                 w.conn.send((data, limits.to_dict()))
             except (OSError, ValueError):  # the worker died while idle: one fresh try
+                with self._cond:
+                    self._all.discard(w)
                 w.kill()
-                w = _Worker(limits.memory_limit)
+                w = self._start(limits.memory_limit)
                 w.conn.send((data, limits.to_dict()))
             if not w.conn.poll(max(0.0, deadline - time.monotonic())):
                 raise ParseTimeout(
@@ -165,9 +183,22 @@ class WorkerPool:
             self._closed = True
             idle, self._idle = self._idle, []
             self._count -= len(idle)
+            self._all.difference_update(idle)
             self._cond.notify_all()
         for w in idle:
             w.kill()
+
+    def terminate(self) -> None:
+        """Close, and kill the busy workers too (the command is interrupted: nobody waits
+        for their answers).  Their callers get ``ParseResourceLimit`` at once."""
+        self.close()
+        with self._cond:
+            busy = list(self._all)
+        for w in busy:
+            try:
+                w.proc.kill()
+            except (OSError, ValueError, AttributeError):
+                pass
 
     def start_all(self, limits: Limits | None = None) -> None:
         """Start every worker now: from a process with one thread they are forked, not

@@ -27,7 +27,9 @@ import pdfplumber
 import pypdf
 from pypdf.errors import FileNotDecryptedError, LimitReachedError, PdfReadError
 
+from forms import text_problems
 from forms.errors import (
+    FieldProblem,
     NotPdf,
     ParseError,
     ParseInternal,
@@ -36,6 +38,7 @@ from forms.errors import (
     PdfMalformed,
     PdfNoPages,
     PdfNoTextLayer,
+    PdfTextInvalid,
     PdfTooLarge,
     PdfTooManyPages,
     UnknownTemplate,
@@ -243,7 +246,30 @@ def _our_geometry(ident, pages):
 def _finish(ident, readings, method: str, warnings: list[dict], npages: int) -> dict:
     result = assemble(ident.spec, readings, method=method, identified_by=ident.by,
                       warnings=ident.warnings + warnings, pages=npages)
+    problems = [_labelled(ident.spec, p) for p in text_problems(result.record)]
+    if problems:  # the edge's text check, for text that came in a file
+        raise PdfTextInvalid(
+            f"文件中有 {len(problems)} 处填写的文字含有不允许的字符（控制字符、改变文字方向的字符"
+            "或无法编码的字符），请改正后重新导出",
+            f"{len(problems)} value(s) in the file hold characters that are not allowed "
+            "(control, text-direction or unencodable characters); correct and export again",
+            problems)
     return result.to_dict()
+
+
+def _labelled(spec, p: FieldProblem) -> FieldProblem:
+    """The problem named by the field's label as printed on the form (``departments.2.beds``:
+    the column's label, row 3)."""
+    parts = p.field.split(".")
+    try:
+        f = spec.field(parts[0])
+        label = f.qualified_label
+        if len(parts) == 3 and parts[1].isdigit():
+            label = f"{label}第 {int(parts[1]) + 1} 行·{f.column(parts[2]).label}"
+    except KeyError:
+        return p
+    zh = p.message_zh.split("：", 1)[-1]
+    return FieldProblem(p.field, p.code, f"{label}（{p.field}）：{zh}", p.message_en)
 
 
 _OWN_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__))) + os.sep

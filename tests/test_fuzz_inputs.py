@@ -63,7 +63,31 @@ def _mutate(rng: random.Random, b: bytes) -> tuple[str, bytes]:
         return kind, (b[:i] + b[j:]) if kind == "drop" else (b[:j] + b[i:j] + b[j:])
     if kind == "cycle":
         return kind, b.replace(b"/Kids [", b"/Kids [1 0 R ", 1)
-    return kind, b.replace(b"/V <FEFF", b"/V <FEFFD800DC00D8000000202E0000", 1)
+    return kind, _odd_field_value(rng, b)
+
+
+#: PDF strings a field's /V may hold: a lone surrogate, NUL, a bidi override, a BOM alone,
+#: invalid UTF-16, odd PDFDocEncoding bytes, a long rare-character run
+_ODD_STRINGS = [b"\xfe\xff\xd8\x00", b"\xfe\xff\xdc\x00\xd8\x00\x00\x00", b"\xfe\xff\x20\x2e",
+                b"\xfe\xff", b"\xfe\xff\x00", b"\x00\x01\x02", b"\x7f\x9f\xad",
+                b"\xfe\xff" + "𠮷".encode("utf-16-be") * 300]
+
+
+def _odd_field_value(rng: random.Random, b: bytes) -> bytes:
+    """``b`` with one field's value (``/V``, wherever it is stored: our values sit in
+    compressed object streams) set to an odd PDF string."""
+    import io
+
+    from pypdf import PdfReader, PdfWriter
+    from pypdf.generic import ByteStringObject, NameObject
+
+    w = PdfWriter(clone_from=PdfReader(io.BytesIO(b)))
+    fields = [r.get_object() for r in w._root_object["/AcroForm"]["/Fields"]]
+    text = [f for f in fields if f.get("/FT") == "/Tx"] or fields
+    rng.choice(text)[NameObject("/V")] = ByteStringObject(rng.choice(_ODD_STRINGS))
+    out = io.BytesIO()
+    w.write(out)
+    return out.getvalue()
 
 
 def test_mutated_pdfs_always_get_a_typed_outcome():

@@ -34,6 +34,59 @@ def test_unencodable_control_and_bidi_characters_are_422_naming_the_field(client
     assert [(d["field"], d["code"]) for d in got["details"]] == [(field, code)]
 
 
+def _filled_with(raw: bytes, field: str = "institution_name") -> bytes:
+    """A filled form of ours whose ``field`` holds the PDF string ``raw`` (as another tool,
+    or a hand edit, may leave it)."""
+    import io
+
+    from pypdf import PdfReader, PdfWriter
+    from pypdf.generic import ByteStringObject, NameObject
+
+    from forms import get_form, sample_record, validate_record
+    from generator.pdf import render_pdf
+
+    spec = get_form("hunan-application")
+    pdf = render_pdf(spec, validate_record(spec, sample_record(spec, "typical")),
+                     typing_font="viewer")
+    w = PdfWriter(clone_from=PdfReader(io.BytesIO(pdf)))
+    for ref in w._root_object["/AcroForm"]["/Fields"]:
+        f = ref.get_object()
+        if f.get("/T") == field:
+            f[NameObject("/V")] = ByteStringObject(raw)
+    out = io.BytesIO()
+    w.write(out)
+    return out.getvalue()
+
+
+PDF_TEXTS = [
+    pytest.param(b"\xfe\xff\xd8\x00\x00A", "control_character", id="lone-surrogate"),
+    pytest.param(b"\xfe\xff" + "某某医院\u202e院医".encode("utf-16-be"), "bidi_control", id="bidi"),
+    pytest.param(b"\xfe\xff" + "某某\u0007医院".encode("utf-16-be"), "control_character",
+                 id="bell"),
+]
+
+
+@pytest.mark.parametrize("raw,code", PDF_TEXTS)
+def test_a_file_whose_value_holds_such_a_character_is_422_naming_the_field(client, raw, code):
+    # a lone surrogate cannot be decoded as UTF-16: pypdf reads the bytes as PDFDocEncoding,
+    # which brings a NUL along, so the same value is refused as a control character
+    r = client.post("/api/parse", data={"file": (__import__("io").BytesIO(_filled_with(raw)),
+                                                 "a.pdf")})
+    assert r.status_code == 422, r.get_data(as_text=True)
+    got = r.get_json()
+    assert got["code"] == "pdf_text_invalid"
+    assert [(d["field"], d["code"]) for d in got["details"]] == [("institution_name", code)]
+    assert got["details"][0]["message_zh"].startswith("申请机构名称（institution_name）：")
+
+
+def test_the_command_line_refuses_such_a_file_with_exit_3(tmp_path, capsys):
+    path = tmp_path / "a.pdf"
+    path.write_bytes(_filled_with(b"\xfe\xff" + "某某\u202e医院".encode("utf-16-be")))
+    assert main(["parse", str(path)]) == 3
+    err = capsys.readouterr().err
+    assert "pdf_text_invalid" in err and "institution_name" in err and "U+202E" in err
+
+
 def test_line_breaks_and_tabs_are_text(client):
     r = client.post("/api/forms/jingdezhen-application/render?format=pdf&typing_font=viewer",
                     json={"application_content": "第一行\n第二行\t（续）"})

@@ -88,3 +88,102 @@ def test_stopping_the_service_leaves_no_worker(sig):
     while _tagged(tag) and time.monotonic() < deadline:
         time.sleep(0.05)
     assert _tagged(tag) == [], "processes outlived the service"
+
+
+HOSTILE = Path(__file__).resolve().parent / "data" / "hostile"
+
+
+@pytest.mark.skipif(not Path("/proc/self/environ").exists(), reason="needs /proc")
+@pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGINT], ids=["SIGTERM", "SIGINT"])
+def test_stopping_a_folder_parse_leaves_no_worker(tmp_path, sig):
+    # a folder of slow files keeps every worker busy when the signal comes
+    for i in range(6):
+        (tmp_path / f"{i}.pdf").write_bytes((HOSTILE / "slow.pdf").read_bytes())
+    tag = f"XIEYI_ORPHAN_TEST={uuid.uuid4().hex}"
+    env = {**os.environ, tag.split("=")[0]: tag.split("=")[1]}
+    proc = subprocess.Popen([str(XIEYI), "parse", str(tmp_path), "--json"], env=env,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        deadline = time.monotonic() + 30
+        while len([p for p in _tagged(tag) if p != proc.pid]) < 1:
+            assert proc.poll() is None and time.monotonic() < deadline, "no worker started"
+            time.sleep(0.05)
+        time.sleep(0.3)  # reading
+    finally:
+        proc.send_signal(sig)
+    stopped = time.monotonic()
+    proc.wait(timeout=10)
+    while _tagged(tag) and time.monotonic() < stopped + 2.0:
+        time.sleep(0.05)
+    assert _tagged(tag) == [], "workers outlived xieyi parse"
+    assert time.monotonic() - stopped < 2.0
+    assert proc.returncode != 0
+
+
+def test_a_worker_killed_by_the_os_is_a_typed_error_and_the_next_file_gets_a_fresh_one():
+    import threading
+
+    from forms.errors import ParseResourceLimit
+    from parser import Limits, parse_pdf, warm_up
+
+    warm_up()  # the worker exists before the file comes, so the busy process is the reader
+    slow = (HOSTILE / "slow.pdf").read_bytes()
+    outcome = {}
+
+    def read():
+        try:
+            parse_pdf(slow, limits=Limits(time_limit=30.0))
+            outcome["error"] = None
+        except Exception as e:  # noqa: BLE001 — the test looks at what it was
+            outcome["error"] = e
+
+    t = threading.Thread(target=read)
+    t.start()
+    deadline = time.monotonic() + 10
+    busy = []
+    while not busy and time.monotonic() < deadline:
+        # the worker reading the file: a process below ours that keeps a CPU busy (a
+        # child, or a grandchild through the fork server)
+        busy = [p for p in _descendants(os.getpid()) if _cpu(p) > 0.5]
+    assert busy, "no worker is reading"
+    for p in busy:
+        os.kill(p, signal.SIGKILL)  # as the OOM killer would
+    t.join(timeout=10)
+    err = outcome["error"]
+    assert isinstance(err, ParseResourceLimit), err
+    assert err.http_status == 422 and "异常终止" in err.message_zh
+    spec = get_form("jingdezhen-application")
+    pdf = render_pdf(spec, validate_record(spec, {"institution_name": "景德镇市第一人民医院"}),
+                     typing_font="viewer")
+    assert parse_pdf(pdf).record["institution_name"] == "景德镇市第一人民医院"
+
+
+def _descendants(pid: int) -> list[int]:
+    kids: dict[int, list[int]] = {}
+    for d in Path("/proc").iterdir():
+        if d.name.isdigit():
+            try:
+                stat = (d / "stat").read_text()
+            except OSError:
+                continue
+            kids.setdefault(int(stat[stat.rindex(")") + 2:].split()[1]), []).append(int(d.name))
+    out, todo = [], list(kids.get(pid, ()))
+    while todo:
+        p = todo.pop()
+        out.append(p)
+        todo.extend(kids.get(p, ()))
+    return out
+
+
+def _cpu(pid: int, span: float = 0.1) -> float:
+    """Share of a CPU ``pid`` used over ``span`` seconds."""
+    def ticks() -> int:
+        try:
+            stat = Path(f"/proc/{pid}/stat").read_text()
+        except OSError:
+            return 0
+        f = stat[stat.rindex(")") + 2:].split()
+        return int(f[11]) + int(f[12])
+    a = ticks()
+    time.sleep(span)
+    return (ticks() - a) / os.sysconf("SC_CLK_TCK") / span
