@@ -36,7 +36,8 @@ DEFAULTS: dict[str, Any] = {
 
 
 #: further feature modules of api/, each exposing a flask-smorest Blueprint ``bp``
-FEATURE_BLUEPRINTS: tuple[str, ...] = ("agreements", "rules", "parse", "scoring", "sources")
+FEATURE_BLUEPRINTS: tuple[str, ...] = ("agreements", "rules", "parse", "scoring", "sources",
+                                       "desk")
 
 
 def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
@@ -77,6 +78,9 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     api.register_blueprint(forms_feature.bp)
     for name in FEATURE_BLUEPRINTS:
         api.register_blueprint(importlib.import_module(f"api.{name}").bp)
+    api.spec.components.security_scheme(
+        "bearerAuth", {"type": "http", "scheme": "bearer",
+                       "description": "POST /api/tokens 取得的令牌 / a token from POST /api/tokens"})
     # every form's record schema, derived from its description, in components.schemas
     for spec in all_forms():
         api.spec.components.schema("Record_" + spec.id.replace("-", "_"),

@@ -101,7 +101,8 @@ def build_parser() -> argparse.ArgumentParser:
 
 #: modules of api/ that add commands: each has register_commands(sub, parser_class)
 #: returning {command name: handler(args) -> exit status}
-FEATURE_COMMANDS: tuple[str, ...] = ("cli_agreements", "cli_rules", "cli_parse", "cli_scoring")
+FEATURE_COMMANDS: tuple[str, ...] = ("cli_agreements", "cli_rules", "cli_parse", "cli_scoring",
+                                     "cli_desk")
 
 
 def _feature_modules():
@@ -337,6 +338,25 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
     if not 0 < args.port < 65536:
         raise InputInvalid(f"端口无效：{args.port}", f"invalid port: {args.port}")
+    from desk import DeskSettings, check_migrated, make_engine
+
+    # the desk's database must be current before anyone is served (scripts/serve.sh runs
+    # `xieyi db upgrade` first)
+    engine = make_engine(DeskSettings.from_env().database_url)
+    try:
+        check_migrated(engine)
+    finally:
+        engine.dispose()
+    from desk import Desk
+
+    desk = Desk(DeskSettings.from_env())
+    try:
+        first = desk.first_admin()  # a desk without accounts gets its admin, once
+    finally:
+        desk.close()
+    if first is not None:
+        print(f"已新建管理员账户 {first[0]['name']}，初始密码（只显示这一次，请妥善保存）：{first[1]}"
+              f" / admin account created; its password, shown once: {first[1]}", flush=True)
     import logging
 
     logging.basicConfig(level=logging.INFO,

@@ -110,6 +110,8 @@ def _handle_xieyi_error(error: XieyiError):
         current_app.logger.error("%s: %s", error.code, error.message_en)
     resp = jsonify(error.to_dict())
     resp.status_code = error.http_status
+    if error.http_status == 401:
+        resp.headers["WWW-Authenticate"] = 'Bearer realm="xieyi"'
     return resp
 
 

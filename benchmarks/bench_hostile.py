@@ -196,9 +196,13 @@ def _upload(port: int, data: bytes) -> tuple[int, bool]:
         return status, False
 
 
-def service(files: list[bytes], uploads: int) -> tuple[int, dict[int, int], int, int]:
+def service(files: list[bytes], uploads: int, data_dir: str) -> tuple[int, dict[int, int], int,
+                                                                   int]:
     port = _free_port()
-    proc = subprocess.Popen([*XIEYI, "serve", "--port", str(port)], cwd=ROOT,
+    env = {**os.environ, "XIEYI_DATA_DIR": data_dir}
+    subprocess.run([*XIEYI, "db", "upgrade"], cwd=ROOT, env=env, check=True,
+                   stdout=subprocess.DEVNULL)
+    proc = subprocess.Popen([*XIEYI, "serve", "--port", str(port)], cwd=ROOT, env=env,
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
         for _ in range(300):
@@ -268,7 +272,8 @@ def main() -> int:
         print(f"UNTYPED: {r[0]}: {r[4]}")
 
     hostile = [data for name, data in all_cases.items() if not name.startswith("fuzz")]
-    peak, statuses, not_json, left = service(hostile, args.uploads)
+    with tempfile.TemporaryDirectory() as data_dir:
+        peak, statuses, not_json, left = service(hostile, args.uploads, data_dir)
     print(f"service, {args.uploads} hostile uploads 8 at a time: tree peak {peak / MB:.0f} MB "
           f"(target ≤ {SERVICE_TARGET / MB:.0f} MB); answers {dict(sorted(statuses.items()))}, "
           f"{not_json} not JSON; after SIGTERM {left} process(es) of the tree left")

@@ -3,6 +3,8 @@
 #
 #   bash scripts/setup.sh                      # what the service needs
 #   bash scripts/setup.sh --with-libreoffice   # and LibreOffice, which the tests need
+#   bash scripts/setup.sh --with-postgresql    # and PostgreSQL's server, which the tests
+#                                              # start in a temporary directory
 #
 # Idempotent: packages already installed are skipped (dpkg), apt-get update
 # runs only when something is missing, and pip runs only when pyproject.toml,
@@ -16,10 +18,12 @@ ROOT=$PWD
 VENV=$ROOT/.venv
 
 with_libreoffice=0
+with_postgresql=0
 for arg in "$@"; do
     case $arg in
         --with-libreoffice) with_libreoffice=1 ;;
-        -h|--help) sed -n '2,12p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+        --with-postgresql) with_postgresql=1 ;;
+        -h|--help) sed -n '2,14p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
         *) echo "setup.sh: 未知选项 / unknown option: $arg" >&2; exit 2 ;;
     esac
 done
@@ -44,6 +48,11 @@ done
 packages=(fonts-arphic-uming fonts-wqy-zenhei fonts-wqy-microhei poppler-utils poppler-data qpdf)
 if (( with_libreoffice )); then
     packages+=(libreoffice-writer-nogui)
+fi
+if (( with_postgresql )); then
+    # the server binaries only: tests/postgres.py runs initdb in a temporary directory on a
+    # free port (the package's own cluster is not used)
+    packages+=(postgresql)
 fi
 if [[ -z $PY ]]; then
     packages+=(python3 python3-venv)

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# Set up (scripts/setup.sh --with-libreoffice: the tests need LibreOffice) and run
-# every test.  Arguments go to pytest: bash scripts/test.sh -k api -x
+# Set up (scripts/setup.sh --with-libreoffice --with-postgresql: the tests need
+# LibreOffice, and start a throwaway PostgreSQL) and run every test.  Arguments go to
+# pytest: bash scripts/test.sh -k api -x
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
-bash scripts/setup.sh --with-libreoffice
+bash scripts/setup.sh --with-libreoffice --with-postgresql
 exec .venv/bin/python -m pytest -q "$@"

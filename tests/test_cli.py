@@ -10,6 +10,7 @@ import socket
 import subprocess
 import sys
 import time
+import urllib.error
 import urllib.request
 import zipfile
 from pathlib import Path
@@ -296,6 +297,57 @@ def test_serve(tmp_path):
             raise
     assert proc.returncode == 0, err.decode()
     assert f"http://127.0.0.1:{port}/" in out.decode()
+
+
+def test_serve_refuses_an_unmigrated_database_and_says_how_to_fix_it(tmp_path):
+    env = {**os.environ, "XIEYI_DATA_DIR": str(tmp_path / "fresh")}
+    proc = subprocess.run([str(XIEYI), "serve", "--port", str(_free_port())], env=env,
+                          capture_output=True, text=True, timeout=60)
+    assert proc.returncode == 2
+    assert "database_not_migrated" in proc.stderr and "xieyi db upgrade" in proc.stderr
+    assert_no_traceback(proc.stderr)
+    up = subprocess.run([str(XIEYI), "db", "upgrade"], env=env, capture_output=True, text=True,
+                        timeout=60)
+    from desk import head_revision
+
+    assert up.returncode == 0 and f"→ {head_revision()}" in up.stdout
+    status = subprocess.run([str(XIEYI), "db", "status", "--json"], env=env,
+                            capture_output=True, text=True, timeout=60)
+    assert json.loads(status.stdout)["up_to_date"] is True
+
+
+def test_the_first_start_creates_an_admin_whose_password_is_printed_once(tmp_path):
+    env = {**os.environ, "XIEYI_DATA_DIR": str(tmp_path / "data")}
+    subprocess.run([str(XIEYI), "db", "upgrade"], env=env, check=True, capture_output=True)
+    passwords = []
+    for _ in range(2):
+        port = _free_port()
+        proc = subprocess.Popen([str(XIEYI), "serve", "--port", str(port)], env=env,
+                                stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+        try:
+            line = proc.stdout.readline()
+            while "serving at" not in line and "初始密码" not in line and line:
+                line = proc.stdout.readline()
+            if "初始密码" in line:
+                passwords.append(line.split("：")[1].split(" ")[0])
+                deadline = time.monotonic() + 30
+                while True:
+                    try:
+                        req = urllib.request.Request(
+                            f"http://127.0.0.1:{port}/api/tokens", method="POST",
+                            data=json.dumps({"name": "admin",
+                                             "password": passwords[0]}).encode(),
+                            headers={"Content-Type": "application/json"})
+                        with urllib.request.urlopen(req, timeout=5) as r:
+                            assert r.status == 201 and json.load(r)["user"]["role"] == "admin"
+                        break
+                    except urllib.error.URLError:
+                        assert time.monotonic() < deadline
+                        time.sleep(0.2)
+        finally:
+            proc.terminate()
+            proc.wait(timeout=10)
+    assert len(passwords) == 1 and len(passwords[0]) == 16  # the second start prints none
 
 
 def test_serve_port_taken(capsys):

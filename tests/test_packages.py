@@ -4,7 +4,8 @@
 ``sources`` (the regulations' texts) are the floor; ``generator`` and ``parser``
 are the two directions over ``forms`` and never import each other; ``rules``
 judge records (no parser, no generator); ``scoring`` uses the rules' citations;
-only ``api`` sees everything.  Imports inside functions count too: a lazy import
+``desk`` (the only package that knows the database) stands on the pure cores and
+nothing but ``api`` stands on it; only ``api`` sees everything.  Imports inside functions count too: a lazy import
 is still a dependency.
 """
 
@@ -16,7 +17,7 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
-PACKAGES = ("api", "forms", "generator", "parser", "rules", "scoring", "sources")
+PACKAGES = ("api", "desk", "forms", "generator", "parser", "rules", "scoring", "sources")
 ALLOWED = {
     "sources": set(),
     "forms": {"sources"},
@@ -24,6 +25,7 @@ ALLOWED = {
     "parser": {"forms"},
     "rules": {"forms", "sources"},
     "scoring": {"forms", "rules", "sources"},
+    "desk": {"forms", "generator", "parser", "rules", "scoring", "sources"},
     "api": set(PACKAGES),
 }
 
@@ -71,6 +73,15 @@ def test_the_parser_reads_the_geometry_and_stamp_the_generator_writes():
                                                               spec.spec_hash)
     geo = layout_geometry(spec)
     assert geo["form"] == spec.id and geo["pages"][0]["fields"]
+
+
+@pytest.mark.parametrize("pkg", ["forms", "generator", "parser", "rules", "scoring", "sources"])
+def test_only_the_desk_knows_the_database(pkg):
+    users = {m for mods in _imports(pkg).values() for m in mods}
+    for path in (ROOT / pkg).rglob("*.py"):
+        src = path.read_text(encoding="utf-8")
+        assert "sqlalchemy" not in src and "alembic" not in src, path
+    assert "desk" not in _imports(pkg), users
 
 
 def test_listing_forms_does_not_load_the_layout():

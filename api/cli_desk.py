@@ -1,0 +1,181 @@
+"""The command line for the review desk's storage: ``xieyi db``, ``xieyi store``, ``xieyi audit``.
+
+* ``xieyi db upgrade``: create or migrate the database (``XIEYI_DATABASE_URL``, default a
+  SQLite file in ``XIEYI_DATA_DIR``); ``xieyi db status``: its revision and the one this
+  xieyi needs.  ``scripts/serve.sh`` runs the upgrade before the service starts; the
+  service refuses an unmigrated database.
+* ``xieyi store check``: blobs the database names that the store lacks or holds damaged,
+  blobs nobody names, unfinished writes; exit 3 when a blob is missing or damaged.
+* ``xieyi audit verify``: walks the hash chain of the audit trail; exit 3 when an entry
+  was altered or deleted, naming the first.
+* ``xieyi users add NAME --role R [--institution ID | --jurisdiction J]``: a new account,
+  its password printed once; ``xieyi users list``.
+
+The command line acts as the machine's operator (an admin).  SQLAlchemy is imported only
+by these commands, so ``xieyi --help`` stays fast.
+"""
+
+from __future__ import annotations
+
+import argparse
+from typing import Any
+
+
+def register_commands(sub: Any, parser_class: type) -> dict:
+    pd = sub.add_parser("db", help="数据库：迁移与状态 / the database: migrate, status",
+                        description="db upgrade 创建或升级数据库（XIEYI_DATABASE_URL，缺省为数据目录"
+                                    " XIEYI_DATA_DIR 中的 SQLite 文件）；db status 显示版本。"
+                                    " / Create or migrate the database; show its revision.")
+    pd.add_argument("db_action", choices=("upgrade", "status"), metavar="upgrade|status")
+    pd.add_argument("--json", action="store_true", help="以 JSON 输出 / print JSON")
+    pst = sub.add_parser("store", help="文件库检查 / check the file store",
+                         description="核对数据库与文件库：缺失或损坏的文件、无人引用的文件、未完成的写入。"
+                                     " / Check that the database and the file store agree.")
+    pst.add_argument("store_action", choices=("check",), metavar="check")
+    pst.add_argument("--json", action="store_true", help="以 JSON 输出 / print JSON")
+    pa = sub.add_parser("audit", help="审计记录校验 / verify the audit trail",
+                        description="逐条核对审计记录的哈希链，发现被改动或删除的记录。"
+                                    " / Verify the audit trail's hash chain.")
+    pa.add_argument("audit_action", choices=("verify",), metavar="verify")
+    pa.add_argument("--json", action="store_true", help="以 JSON 输出 / print JSON")
+    pu = sub.add_parser("users", help="账户：新建、列出 / accounts: add, list",
+                        description="users add 名称 --role 角色 新建账户，初始密码只显示这一次；"
+                                    "users list 列出账户。 / Add an account (its password is "
+                                    "printed once) or list the accounts.")
+    pu.add_argument("users_action", choices=("add", "list"), metavar="add|list")
+    pu.add_argument("name", nargs="?", metavar="NAME", help="账户名 / account name")
+    pu.add_argument("--role", choices=("institution", "reviewer", "admin", "auditor"),
+                    help="角色 / role")
+    pu.add_argument("--institution", type=int, metavar="ID",
+                    help="机构用户所属机构的编号 / an institution user's institution")
+    pu.add_argument("--jurisdiction", metavar="J", help="审查人员的地区 / a reviewer's jurisdiction")
+    pu.add_argument("--json", action="store_true", help="以 JSON 输出 / print JSON")
+    return {"db": cmd_db, "store": cmd_store, "audit": cmd_audit, "users": cmd_users}
+
+
+def _settings():
+    from desk import DeskSettings
+
+    try:
+        return DeskSettings.from_env()
+    except ValueError as e:
+        from forms import InputInvalid
+
+        raise InputInvalid(f"数据库设置有误：{e}", f"invalid desk settings: {e}") from None
+
+
+def _redacted(url: str) -> str:
+    from sqlalchemy.engine import make_url
+
+    return make_url(url).render_as_string(hide_password=True)
+
+
+def cmd_db(args: argparse.Namespace) -> int:
+    from desk import current_revision, head_revision, make_engine, upgrade_database
+
+    from .cli import _print_json
+
+    settings = _settings()
+    where = _redacted(settings.database_url)
+    if args.db_action == "upgrade":
+        before, after = upgrade_database(settings)
+        if args.json:
+            _print_json({"database": where, "before": before, "after": after})
+        elif before == after:
+            print(f"数据库已是最新（版本 {after}）/ up to date (revision {after}): {where}")
+        else:
+            print(f"数据库已升级：{before or '空'} → {after} / migrated {before} → {after}: {where}")
+        return 0
+    engine = make_engine(settings.database_url)
+    try:
+        current, head = current_revision(engine), head_revision()
+    finally:
+        engine.dispose()
+    if args.json:
+        _print_json({"database": where, "current": current, "head": head,
+                     "up_to_date": current == head})
+    else:
+        state = "最新 / up to date" if current == head else "需要 xieyi db upgrade / needs upgrade"
+        print(f"{where}\n版本 / revision: {current or '（空 / empty）'}，需要 / needs: {head} — {state}")
+    return 0 if current == head else 3
+
+
+def _desk():
+    from desk import Desk
+
+    return Desk(_settings())
+
+
+def cmd_store(args: argparse.Namespace) -> int:
+    from .cli import _print_json
+
+    desk = _desk()
+    try:
+        got = desk.check_store()
+    finally:
+        desk.close()
+    if args.json:
+        _print_json(got)
+    else:
+        print(f"文件库 / store: {got['store']}，数据库登记 {got['blobs']} 个文件 / blobs")
+        for key, zh in (("missing", "缺失"), ("damaged", "损坏"), ("orphans", "无人引用"),
+                        ("unfinished_writes", "未完成的写入")):
+            for item in got[key]:
+                print(f"  {zh} / {key}: {item}")
+        print("一致 / consistent" if got["ok"] else "不一致 / NOT consistent")
+    return 0 if got["ok"] else 3
+
+
+def cmd_audit(args: argparse.Namespace) -> int:
+    from desk import SYSTEM
+
+    from .cli import _print_json
+
+    desk = _desk()
+    try:
+        got = desk.verify_audit(SYSTEM)
+    finally:
+        desk.close()
+    if args.json:
+        _print_json(got)
+    elif got["ok"]:
+        print(f"审计记录完好：{got['entries']} 条 / the audit trail is intact: {got['entries']} "
+              "entries")
+    else:
+        b = got["broken"]
+        print(f"审计记录第 {b['id']} 条{b['reason_zh']} / entry {b['id']} {b['reason_en']}")
+    return 0 if got["ok"] else 3
+
+
+def cmd_users(args: argparse.Namespace) -> int:
+    from desk import SYSTEM
+
+    from forms import InputInvalid
+
+    from .cli import _print_json, _table
+
+    desk = _desk()
+    try:
+        if args.users_action == "list":
+            users = desk.users(SYSTEM)
+            if args.json:
+                _print_json(users)
+            else:
+                print(_table(["编号", "账户", "角色", "机构", "地区", "锁定"],
+                             [[str(u["id"]), u["name"], u["role"], str(u["institution_id"] or ""),
+                               u["jurisdiction"] or "", "是" if u["locked"] else ""]
+                              for u in users]))
+            return 0
+        if not args.name or not args.role:
+            raise InputInvalid("请给出账户名与 --role", "give NAME and --role")
+        user, password = desk.add_user(SYSTEM, name=args.name, role=args.role,
+                                       institution_id=args.institution,
+                                       jurisdiction=args.jurisdiction)
+    finally:
+        desk.close()
+    if args.json:
+        _print_json({"user": user, "password": password})
+    else:
+        print(f"已新建账户 {user['name']}（{user['role']}）/ account added")
+        print(f"初始密码（只显示这一次）/ password (shown once): {password}")
+    return 0
