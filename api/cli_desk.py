@@ -10,6 +10,9 @@
   was altered or deleted, naming the first.
 * ``xieyi users add NAME --role R [--institution ID | --jurisdiction J]``: a new account,
   its password printed once; ``xieyi users list``.
+* ``xieyi institutions add NAME --credit-code … --category … --jurisdiction …``;
+  ``xieyi cases list [--status …] [-j …] [--deadline-before …]``, ``xieyi cases show ID``:
+  the same data as ``POST /api/institutions``, ``GET /api/cases``, ``GET /api/cases/<id>``.
 
 The command line acts as the machine's operator (an admin).  SQLAlchemy is imported only
 by these commands, so ``xieyi --help`` stays fast.
@@ -50,7 +53,31 @@ def register_commands(sub: Any, parser_class: type) -> dict:
                     help="机构用户所属机构的编号 / an institution user's institution")
     pu.add_argument("--jurisdiction", metavar="J", help="审查人员的地区 / a reviewer's jurisdiction")
     pu.add_argument("--json", action="store_true", help="以 JSON 输出 / print JSON")
-    return {"db": cmd_db, "store": cmd_store, "audit": cmd_audit, "users": cmd_users}
+    pc = sub.add_parser("cases", help="案件：列出、查看 / cases: list, show",
+                        description="cases list 列出案件（期限最近的在前），cases show 编号 查看一个案件；"
+                                    "与 GET /api/cases、GET /api/cases/<id> 相同。"
+                                    " / List the cases, or show one (as the API does).")
+    pc.add_argument("cases_action", choices=("list", "show"), metavar="list|show")
+    pc.add_argument("case_id", nargs="?", type=int, metavar="ID")
+    pc.add_argument("--status", help="状态 / status")
+    pc.add_argument("--jurisdiction", "-j", metavar="J", help="地区 / jurisdiction")
+    pc.add_argument("--deadline-before", metavar="YYYY-MM-DD", help="期限早于 / deadline before")
+    pc.add_argument("--page", type=int, default=1)
+    pc.add_argument("--per-page", type=int, default=20)
+    pc.add_argument("--json", action="store_true", help="以 JSON 输出 / print JSON")
+    pi = sub.add_parser("institutions", help="登记申请机构 / register an institution",
+                        description="institutions add 名称 --credit-code 代码 --category 类别 "
+                                    "--jurisdiction 地区 [--sub-kind 类型]；与 POST /api/institutions 相同。"
+                                    " / Register an institution (as the API does).")
+    pi.add_argument("institutions_action", choices=("add",), metavar="add")
+    pi.add_argument("name", metavar="NAME")
+    pi.add_argument("--credit-code", required=True, metavar="CODE")
+    pi.add_argument("--category", required=True, metavar="C")
+    pi.add_argument("--jurisdiction", required=True, metavar="J")
+    pi.add_argument("--sub-kind", metavar="K")
+    pi.add_argument("--json", action="store_true", help="以 JSON 输出 / print JSON")
+    return {"db": cmd_db, "store": cmd_store, "audit": cmd_audit, "users": cmd_users,
+            "cases": cmd_cases, "institutions": cmd_institutions}
 
 
 def _settings():
@@ -178,4 +205,77 @@ def cmd_users(args: argparse.Namespace) -> int:
     else:
         print(f"已新建账户 {user['name']}（{user['role']}）/ account added")
         print(f"初始密码（只显示这一次）/ password (shown once): {password}")
+    return 0
+
+
+def cmd_cases(args: argparse.Namespace) -> int:
+    import datetime as dt
+
+    from desk import STATUSES, SYSTEM
+
+    from forms import InputInvalid
+
+    from .cli import _print_json, _table
+
+    if args.status is not None and args.status not in STATUSES:
+        raise InputInvalid(f"--status 应为 {'、'.join(STATUSES)} 之一",
+                           f"--status: one of {', '.join(STATUSES)}")
+    before = None
+    if args.deadline_before:
+        try:
+            before = dt.date.fromisoformat(args.deadline_before)
+        except ValueError:
+            raise InputInvalid("--deadline-before 应为 YYYY-MM-DD",
+                               "--deadline-before: YYYY-MM-DD") from None
+    desk = _desk()
+    try:
+        if args.cases_action == "show":
+            if args.case_id is None:
+                raise InputInvalid("请给出案件编号", "give the case id")
+            case = desk.case(SYSTEM, args.case_id)
+            if args.json:
+                _print_json(case)
+                return 0
+            print(f"案件 {case['id']}：{case['institution']['name']}（{case['jurisdiction']}，"
+                  f"{case['category']}）— {case['status_zh']}"
+                  + (f"，期限 {case['deadline']}" if case["deadline"] else ""))
+            for e in case["events"]:
+                print(f"  {e['at'][:19]}  {e['from'] or '—'} → {e['to']}  {e['actor']}"
+                      + (f"：{e['reason']}" if e["reason"] else ""))
+            for d in case["versions"]:
+                print(f"  文件 {d['id']}  {d['slot']} 第 {d['version']} 版  {d['filename']}  "
+                      f"{d['state']}")
+            return 0
+        got = desk.cases(SYSTEM, status=args.status, jurisdiction=args.jurisdiction,
+                         deadline_before=before, page=max(1, args.page),
+                         per_page=min(100, max(1, args.per_page)))
+    finally:
+        desk.close()
+    if args.json:
+        _print_json(got)
+    else:
+        print(_table(["编号", "机构", "地区", "状态", "期限"],
+                     [[str(c["id"]), c["institution"]["name"], c["jurisdiction"], c["status_zh"],
+                       c["deadline"] or ""] for c in got["items"]]))
+        print(f"共 {got['total']} 件，第 {got['page']} 页 / {got['total']} cases, page "
+              f"{got['page']}")
+    return 0
+
+
+def cmd_institutions(args: argparse.Namespace) -> int:
+    from desk import SYSTEM
+
+    from .cli import _print_json
+
+    desk = _desk()
+    try:
+        inst = desk.register_institution(SYSTEM, name=args.name, credit_code=args.credit_code,
+                                         category=args.category, jurisdiction=args.jurisdiction,
+                                         sub_kind=args.sub_kind)
+    finally:
+        desk.close()
+    if args.json:
+        _print_json(inst)
+    else:
+        print(f"已登记机构 {inst['id']}：{inst['name']}（{inst['credit_code']}）/ registered")
     return 0

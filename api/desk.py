@@ -433,6 +433,37 @@ def _read(data: bytes, limits):
     return parse_pdf(data, limits=limits)
 
 
+class PartyInSchema(_Ordered):
+    name = mf.String(metadata={"description": "名称"})
+    representative = mf.String(metadata={"description": "法定代表人或委托代理人"})
+    address = mf.String(metadata={"description": "地址"})
+    postcode = mf.String(metadata={"description": "邮政编码（6 位）"})
+    telephone = mf.String(metadata={"description": "电话"})
+    signed_on = mf.String(allow_none=True, metadata={"description": "签订日期 YYYY-MM-DD"})
+
+
+class AgreementRequestSchema(_Ordered):
+    party_a = mf.Nested(PartyInSchema, required=True, metadata={
+        "description": "甲方（经办机构）/ the agency"})
+    party_b = mf.Nested(PartyInSchema, load_default=None, allow_none=True, metadata={
+        "description": "乙方：缺省取自申请表的机构名称、法人代表、地址、电话，此处给出的覆盖之"})
+    city = mf.String(load_default=None, allow_none=True)
+    term_years = mf.Integer(load_default=1, metadata={"description": "协议期限（年）"})
+    format = mf.String(load_default="pdf", validate=mv.OneOf(("pdf", "docx")))
+
+
+@bp.route("/cases/<int:case_id>/agreement", methods=["POST"])
+@bp.arguments(AgreementRequestSchema)
+@bp.response(201, CaseDocumentSchema)
+@bp.doc(security=SECURITY)
+@_errors(401, 403, 404, 409, 422)
+def draft_agreement(body, case_id: int):
+    """为通过的案件生成服务协议（审查人员）/ the agreement for an approved case"""
+    return desk().draft_agreement(actor(), case_id, party_a=body["party_a"],
+                                  party_b=body["party_b"], city=body["city"],
+                                  term_years=body["term_years"], fmt=body["format"])
+
+
 @bp.route("/documents/<int:doc_id>")
 @bp.response(200, CaseDocumentSchema)
 @bp.doc(security=SECURITY)

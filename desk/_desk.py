@@ -74,8 +74,10 @@ _BY_PAIR = {(t.source, t.target): t for t in TRANSITIONS}
 #: statuses in which the institution may add or replace documents
 UPLOAD_STATUSES = {"institution": {"submitted", "returned"},
                    "reviewer": {"submitted", "in_review", "returned", "resubmitted", "approved"}}
-#: the slot of the signed agreement, which a case needs before it is signed
+#: the slot of the signed agreement, which a case needs before it is signed, and of the
+#: drafts xieyi generates for signature
 SIGNED_AGREEMENT = "agreement:signed"
+AGREEMENT_DRAFT = "agreement:draft"
 #: the rules' steps that give a case's deadline: the agency's notice of missing materials
 #: from receipt, the institution's reply from the notice
 INTAKE_STEP = "supplement_notice"
@@ -145,6 +147,12 @@ def _today() -> dt.date:
     return dt.date.today()
 
 
+#: unique constraints two concurrent writers may both reach (SQLite and PostgreSQL name
+#: them differently); the loser retries
+_RETRIED = ("prev_hash", "uq_documents_case_slot_version", "documents.case_id",
+            "blobs.sha256", "pk_blobs")
+
+
 class Desk:
     """The review desk over one database and one store (see the module doc)."""
 
@@ -182,9 +190,9 @@ class Desk:
                 with self._session() as s:
                     return work(s)
             except IntegrityError as e:
-                # another writer took the same next audit entry or document version
-                if not any(k in str(e.orig) for k in ("prev_hash", "uq_documents_case_slot_version",
-                                                      "documents.case_id")) or attempt == 7:
+                # another writer took the same next audit entry or document version, or
+                # stored the same bytes first: the retry sees what it committed
+                if not any(k in str(e.orig) for k in _RETRIED) or attempt == 7:
                     raise
             except OperationalError as e:
                 if "locked" not in str(e.orig) or attempt == 7:
@@ -382,7 +390,14 @@ class Desk:
                     raise TransitionNotAllowed(
                         "请先上传双方签字盖章的协议文本，再标记为已签约",
                         "upload the signed agreement before marking the case signed")
-                case.deadline, case.deadline_step = None, None
+                event_items = [_agreement_term(case, now.date())]
+                term = event_items[0]
+                case.deadline = dt.date.fromisoformat(term["to"])
+                case.deadline_step = {"step": "agreement_term", "step_name": "协议期满",
+                                      "due": term["to"], "explanation_zh":
+                                      f"协议期限 {term['term_years']} 年：{term['from']} 至 "
+                                      f"{term['to']}", "citation": None,
+                                      "provisional": False}
             elif to in ("resubmitted", "submitted"):
                 _set_deadline(case, INTAKE_STEP, now.date()) or _clear(case)
             elif to == "in_review":
@@ -407,7 +422,7 @@ class Desk:
 
     def attach(self, actor: Actor, case_id: Any, *, slot: str, filename: str,
                data: bytes, media_type: str = "application/pdf",
-               read: Callable[[bytes], Any] | None = None) -> dict:
+               read: Callable[[bytes], Any] | None = None, _generated: bool = False) -> dict:
         """Keep an upload as the next version of the case's document ``slot`` (a form id of
         the case's jurisdiction, ``material:<name>`` or ``agreement:signed``), then read
         and check it.  Returns the document's view."""
@@ -416,6 +431,13 @@ class Desk:
         if actor.role not in UPLOAD_STATUSES:
             raise _forbidden("上传文件", "upload documents")
         check_text({"slot": slot, "filename": filename}, "上传信息", "the upload")
+        if slot == AGREEMENT_DRAFT and not _generated:
+            raise InputInvalid("协议草稿由 xieyi 生成，不能上传；签字盖章后的协议请上传到 "
+                               f"{SIGNED_AGREEMENT}",
+                               f"drafts are generated, not uploaded; upload the signed copy to "
+                               f"{SIGNED_AGREEMENT}",
+                               [_problem("slot", "slot_generated", "不能上传到此类别",
+                                         "not an upload slot")])
         if not data:
             raise InputInvalid("文件是空的", "the file is empty")
 
@@ -521,7 +543,7 @@ class Desk:
 
         def work(s: Session) -> dict:
             doc = self._document(s, actor, doc_id)
-            if doc.state != "read" or not doc.result:
+            if doc.state != "read" or not doc.result or "record" not in doc.result:
                 raise TransitionNotAllowed("此文件没有读出的记录，无法更正",
                                            "the document has no record to correct")
             if doc.case.status not in ("in_review", "submitted", "resubmitted"):
@@ -550,6 +572,59 @@ class Desk:
             return document_view(doc, full=True)
 
         return self._run(work)
+
+    # ------------------------------------------------------------ the agreement
+
+    def draft_agreement(self, actor: Actor, case_id: Any, *, party_a: dict,
+                        party_b: dict | None = None, city: str | None = None,
+                        term_years: int = 1, fmt: str = "pdf") -> dict:
+        """The jurisdiction's service agreement for an approved case, filled from the case
+        (乙方: the institution's name, legal representative, address and telephone as read
+        from its application form, overridden by ``party_b``) and kept as the next version
+        of the case's ``agreement:draft`` document, ready to print and sign."""
+        from generator.agreement import all_agreements, render_agreement, validate_parties
+        from generator.agreement._model import PARTY_FIELDS
+
+        if actor.role != "reviewer":
+            raise _forbidden("生成服务协议", "draft the agreement")
+        with self._session() as s:
+            case = self._case(s, actor, case_id)
+            if case.status != "approved":
+                raise TransitionNotAllowed(
+                    f"案件为“{STATUS_ZH[case.status]}”，审查通过后才能生成服务协议",
+                    f"the case is {case.status}: the agreement comes after approval")
+            texts = {(t.jurisdiction, t.category) for t in all_agreements()}
+            if (case.jurisdiction, case.category) not in texts:
+                raise TransitionNotAllowed(
+                    "本地区的文件没有附服务协议文本，xieyi 无法生成",
+                    f"{case.jurisdiction}'s documents attach no agreement text for "
+                    f"{case.category}")
+            derived = _party_b_from_case(case)
+            jurisdiction, category = case.jurisdiction, case.category
+        b = {**derived, **(party_b or {})}
+        b = {k: v for k, v in b.items() if k in PARTY_FIELDS or k == "signed_on"}
+        parties = {"party_a": party_a, "party_b": b, "city": city, "term_years": term_years}
+        from generator.agreement import get_agreement
+
+        validate_parties(get_agreement(jurisdiction, category), parties)  # 422 per field
+        data = render_agreement(jurisdiction, category, parties, fmt)
+        media = "application/pdf" if fmt == "pdf" else (
+            "application/vnd.openxmlformats-officedocument.wordprocessingml.document")
+        doc = self.attach(actor, case_id, slot=AGREEMENT_DRAFT,
+                          filename=f"服务协议-{b.get('name') or case_id}.{fmt}", data=data,
+                          media_type=media, _generated=True)
+
+        def remember(s: Session) -> None:
+            d = s.get(Document, doc["id"])
+            d.state = "read"
+            d.result = {"agreement": f"{jurisdiction}-{category}", "parties": parties,
+                        "term_years": term_years, "format": fmt, "derived_from_case": derived}
+            _audit.append(s, actor, "agreement.draft", "document", d.id,
+                          after={"case_id": d.case_id, "term_years": term_years,
+                                 "party_b": b.get("name")})
+
+        self._run(remember)
+        return self.document(actor, doc["id"])
 
     # ------------------------------------------------------------ accounts
 
@@ -771,7 +846,8 @@ def _rejection_reasons(items: Any, jurisdiction: str) -> list:
 def _check_slot(slot: str, case: Case) -> None:
     from forms import all_forms
 
-    if slot == SIGNED_AGREEMENT or (slot.startswith("material:") and len(slot) > 9):
+    if slot in (SIGNED_AGREEMENT, AGREEMENT_DRAFT) or (slot.startswith("material:")
+                                                       and len(slot) > 9):
         return
     ids = [f.id for f in all_forms() if f.jurisdiction == case.jurisdiction
            and case.category in f.categories]
@@ -782,6 +858,40 @@ def _check_slot(slot: str, case: Case) -> None:
             f"slot {slot!r}: one of this jurisdiction's forms ({', '.join(ids)}), "
             f"material:<name> or {SIGNED_AGREEMENT}",
             [_problem("slot", "slot_unknown", "文件类别不对", "unknown slot")])
+
+
+#: where an application form's values go in the agreement's 乙方 lines, per form field
+_PARTY_B_FIELDS = {"institution_name": "name", "name": "name", "legal_rep": "representative",
+                   "legal_representative": "representative", "representative": "representative",
+                   "address": "address", "institution_address": "address",
+                   "postcode": "postcode", "legal_rep_phone": "telephone",
+                   "telephone": "telephone", "phone": "telephone"}
+
+
+def _party_b_from_case(case: Case) -> dict:
+    """乙方 from the newest readable application form of the case (corrections applied),
+    else the institution's registered name."""
+    out = {"name": case.institution.name}
+    forms = [d for d in case.documents if d.state == "read" and d.result
+             and not d.slot.startswith(("material:", "agreement:"))]
+    for d in forms:  # oldest first, so the newest wins
+        record = _corrected_record(d)
+        for field, key in _PARTY_B_FIELDS.items():
+            v = record.get(field)
+            if isinstance(v, str) and v.strip():
+                out[key] = v.strip()
+    return out
+
+
+def _agreement_term(case: Case, signed_on: dt.date) -> dict:
+    """The term of the agreement: the newest draft's years, from the signing date."""
+    drafts = [d for d in case.documents if d.slot == AGREEMENT_DRAFT and d.result]
+    years = int(drafts[-1].result.get("term_years") or 1) if drafts else 1
+    try:
+        end = signed_on.replace(year=signed_on.year + years) - dt.timedelta(days=1)
+    except ValueError:  # 29 February
+        end = signed_on.replace(year=signed_on.year + years, day=28)
+    return {"term_years": years, "from": signed_on.isoformat(), "to": end.isoformat()}
 
 
 def _corrected_record(doc: Document) -> dict:
@@ -830,7 +940,8 @@ def document_view(doc: Document, full: bool = False) -> dict:
            "outcome": (doc.report or {}).get("outcome")}
     if full:
         out["result"] = doc.result
-        out["record"] = _corrected_record(doc) if doc.result else None
+        out["record"] = (_corrected_record(doc) if doc.result and "record" in doc.result
+                         else None)
         out["corrections"] = [{"id": c.id, "field": c.field, "parsed": c.parsed,
                                "corrected": c.corrected, "by": c.by, "at": _iso(c.at),
                                "reason": c.reason} for c in doc.corrections]

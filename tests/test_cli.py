@@ -358,3 +358,32 @@ def test_serve_port_taken(capsys):
     assert status == 1
     assert "serve_failed" in err
     assert_no_traceback(err)
+
+
+def test_desk_commands_mirror_the_api(tmp_path, monkeypatch, capsys):
+    monkeypatch.setenv("XIEYI_DATA_DIR", str(tmp_path / "data"))
+    assert run(capsys, "db", "upgrade")[0] == 0
+    status, out, _ = run(capsys, "institutions", "add", "景德镇市第一人民医院", "--credit-code",
+                         "91350100M000100Y43", "--category", "medical", "--jurisdiction",
+                         "jingdezhen", "--json")
+    assert status == 0
+    inst = json.loads(out)
+    status, _, err = run(capsys, "institutions", "add", "某医院", "--credit-code",
+                         "91350100M000100Y44", "--category", "medical", "--jurisdiction",
+                         "jingdezhen")
+    assert status == 2 and "第 18 位应为 3" in err
+    from desk import Actor, Desk, DeskSettings
+
+    d = Desk(DeskSettings.from_env())
+    case = d.open_case(Actor("h", "institution", institution_id=inst["id"]), inst["id"])
+    d.close()
+    status, out, _ = run(capsys, "cases", "list", "--json")
+    assert status == 0 and [c["id"] for c in json.loads(out)["items"]] == [case["id"]]
+    status, out, _ = run(capsys, "cases", "show", str(case["id"]))
+    assert status == 0 and "景德镇市第一人民医院" in out and "已提交" in out
+    status, _, err = run(capsys, "cases", "list", "--status", "archived")
+    assert status == 2 and "--status" in err
+    status, out, _ = run(capsys, "users", "add", "clerk", "--role", "auditor", "--json")
+    assert status == 0 and len(json.loads(out)["password"]) == 16
+    assert run(capsys, "audit", "verify")[0] == 0
+    assert run(capsys, "store", "check")[0] == 0

@@ -443,14 +443,23 @@ def test_concurrent_uploads_keep_one_chain(desk, jdz):
         except Exception as e:  # noqa: BLE001 — collected, asserted empty
             errors.append(e)
 
+    def same(i: int):  # the same bytes from several clients at once: one blob
+        try:
+            desk.attach(user, case["id"], slot=f"material:副本{i}", filename="same.pdf",
+                        data=b"%PDF-1.4 the same bytes")
+        except Exception as e:  # noqa: BLE001 — collected, asserted empty
+            errors.append(e)
+
     threads = [threading.Thread(target=upload, args=(i,)) for i in range(8)]
+    threads += [threading.Thread(target=same, args=(i,)) for i in range(6)]
     for t in threads:
         t.start()
     for t in threads:
         t.join()
     assert errors == []
     got = desk.verify_audit(ADMIN)
-    assert got["ok"] and got["entries"] == 2 + 8
+    assert got["ok"] and got["entries"] == 2 + 8 + 6
+    assert len(list(desk.store.list())) == 8 + 1
 
 
 # ---------------------------------------------------------------- the store
@@ -482,3 +491,59 @@ def test_review_runs_against_the_evaluation_limit_where_the_rules_set_one(desk):
     today = dt.date.today().isoformat()
     assert got["deadline"] == step_deadline("hunan", "evaluation", today)["due"]
     assert got["deadline_step"]["citation"]["article"]
+
+
+# ---------------------------------------------------------------- the agreement
+
+AGENCY = {"name": "太原市社会保险中心", "representative": "王某", "address": "太原市某路 1 号",
+          "postcode": "030000", "telephone": "0351-4123456"}
+
+
+def test_an_approved_case_gets_its_agreement_filled_from_the_case_then_signed(desk):
+    from generator.agreement import parties_hash  # noqa: F401 - the agreement's own API
+    from pypdf import PdfReader
+    import io
+
+    inst = desk.register_institution(ADMIN, name="太原市某康复医院", credit_code=OTHER_CODE,
+                                     category="rehab", jurisdiction="shanxi")
+    rev = Actor("sx", "reviewer", jurisdiction="shanxi")
+    user = Actor("h", "institution", institution_id=inst["id"])
+    case = desk.open_case(user, inst["id"])
+    pdf = _form_pdf("shanxi-application", institution_name="太原市某康复医院",
+                    legal_rep="李四", address="太原市小店区某街 8 号",
+                    legal_rep_phone="0351-7654321")
+    desk.attach(user, case["id"], slot="shanxi-application", filename="申请书.pdf", data=pdf)
+    desk.move(rev, case["id"], "in_review")
+    with pytest.raises(TransitionNotAllowed):  # not before approval
+        desk.draft_agreement(rev, case["id"], party_a=AGENCY)
+    desk.move(rev, case["id"], "approved")
+    with pytest.raises(InputInvalid) as e:  # the form has no postcode: it must be given
+        desk.draft_agreement(rev, case["id"], party_a=AGENCY)
+    assert any(d.field == "party_b.postcode" for d in e.value.details)
+    draft = desk.draft_agreement(rev, case["id"], party_a=AGENCY, term_years=2,
+                                 party_b={"postcode": "030006"})
+    assert draft["slot"] == "agreement:draft" and draft["state"] == "read"
+    b = draft["result"]["parties"]["party_b"]
+    assert (b["name"], b["representative"], b["address"], b["telephone"]) == (
+        "太原市某康复医院", "李四", "太原市小店区某街 8 号", "0351-7654321")
+    text = "".join(p.extract_text() for p in PdfReader(io.BytesIO(
+        desk.original(rev, draft["id"])[2])).pages)
+    assert "太原市某康复医院" in text and "李四" in text
+    with pytest.raises(InputInvalid):  # a draft is generated, never uploaded
+        desk.attach(rev, case["id"], slot="agreement:draft", filename="x.pdf", data=b"%PDF")
+    desk.attach(rev, case["id"], slot="agreement:signed", filename="签章.pdf",
+                data=b"%PDF-1.4 scan of the signed agreement")
+    signed = desk.move(rev, case["id"], "signed")
+    term = signed["events"][-1]["items"][0]
+    today = dt.date.today()
+    assert term["term_years"] == 2 and term["from"] == today.isoformat()
+    assert signed["deadline"] == term["to"] and signed["deadline_step"]["step"] == "agreement_term"
+
+
+def test_a_jurisdiction_without_an_agreement_text_says_so(desk, jdz):
+    _, _, case = jdz
+    desk.move(REVIEWER, case["id"], "in_review")
+    desk.move(REVIEWER, case["id"], "approved")
+    with pytest.raises(TransitionNotAllowed) as e:
+        desk.draft_agreement(REVIEWER, case["id"], party_a=AGENCY)
+    assert "没有附服务协议文本" in e.value.message_zh

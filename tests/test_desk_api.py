@@ -106,6 +106,10 @@ def _routes(w: World):
         ("original", "GET", f"/api/documents/{w.doc}/original", None),
         ("correct", "POST", f"/api/documents/{w.doc}/corrections", lambda who: {"json": {
             "field": "rated_beds", "value": 20, "reason": "核对原件"}}),
+        ("draft agreement", "POST", f"/api/cases/{w.case}/agreement", lambda who: {"json": {
+            "party_a": {"name": "景德镇市社会保险中心", "representative": "王某",
+                        "address": "景德镇市某路 1 号", "postcode": "333000",
+                        "telephone": "0798-8123456"}}}),
         ("audit", "GET", "/api/audit", None),
         ("audit verify", "GET", "/api/audit/verify", None),
     ]
@@ -126,6 +130,7 @@ EXPECTED = {
     "read document":        (401, 200, 200, 404, 200, 404, 200),
     "original":             (401, 200, 200, 404, 200, 404, 200),
     "correct":              (401, 403, 403, 404, 403, 403, 201),
+    "draft agreement":      (401, 403, 403, 404, 403, 403, 409),
     "audit":                (401, 200, 200, 403, 403, 403, 403),
     "audit verify":         (401, 200, 200, 403, 403, 403, 403),
 }
@@ -304,3 +309,33 @@ def test_answers_match_the_openapi_document(world):
     assert doc["components"]["securitySchemes"]["bearerAuth"]["scheme"] == "bearer"
     transition = doc["paths"]["/api/cases/{case_id}/transitions"]["post"]
     assert transition["security"] == [{"bearerAuth": []}]
+
+
+def test_an_expired_token_is_401_and_changes_nothing(world):
+    from sqlalchemy import text
+
+    d = world.client.application.extensions["xieyi-desk"]
+    with d.engine.begin() as conn:
+        conn.execute(text("UPDATE api_tokens SET expires_at = '2000-01-01 00:00:00'"))
+    r = world.call("reviewer", "POST", f"/api/cases/{world.case}/transitions",
+                   json={"to": "approved"})
+    assert r.status_code == 401 and "过期" in r.get_json()["message_zh"]
+    fresh = world.client.post("/api/tokens", json={"name": "reviewer", "password": PASSWORD})
+    world.tokens["reviewer"] = fresh.get_json()["token"]
+    assert world.call("reviewer", "GET", f"/api/cases/{world.case}").get_json()["status"] == \
+        "in_review"
+
+
+def test_an_oversize_or_empty_upload_is_refused_and_nothing_is_kept(world):
+    app = world.client.application
+    app.config["PARSE_MAX_BYTES"] = 64 * 1024
+    before = world.call("reviewer", "GET", f"/api/cases/{world.case}").get_json()["versions"]
+    big = world.upload("reviewer", world.case, "material:大文件", b"%PDF-1.4 " + b"0" * 70_000)
+    assert big.status_code == 413 and "65536 字节" in big.get_json()["message_zh"]
+    empty = world.upload("reviewer", world.case, "material:空文件", b"")
+    assert empty.status_code == 422
+    missing = world.call("reviewer", "POST", f"/api/cases/{world.case}/documents",
+                         data={"slot": "material:x"}, content_type="multipart/form-data")
+    assert missing.status_code == 422 and missing.get_json()["code"] == "file_missing"
+    after = world.call("reviewer", "GET", f"/api/cases/{world.case}").get_json()["versions"]
+    assert after == before
