@@ -87,6 +87,10 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
                                    schema=record_schema(spec))
     register_error_handlers(app)
     app.register_blueprint(pages.bp)
+    from . import session as page_session
+
+    page_session.init_app(app)
+    app.register_blueprint(page_session.bp)
 
     @app.context_processor
     def _docs_links() -> dict:

@@ -96,6 +96,10 @@ def build_parser() -> argparse.ArgumentParser:
                     help="端口 / port (default 8000)")
     pv.add_argument("--threads", type=int, default=_env_int("XIEYI_THREADS", 4),
                     help="工作线程数 / worker threads (default 4)")
+    pv.add_argument("--connection-limit", type=int,
+                    default=_env_int("XIEYI_CONNECTION_LIMIT", 1000),
+                    help="同时保持的连接数上限 / open connections at most (default 1000; "
+                         "waitress's own 100 made the 101st client wait for a free slot)")
     return p
 
 
@@ -370,7 +374,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
     pdf_parser.warm_up()
     try:
         server = create_server(app, host=args.host, port=args.port, threads=args.threads,
-                               ident="xieyi")
+                               connection_limit=args.connection_limit, ident="xieyi")
     except OSError as e:
         raise ServeFailed(
             f"无法在 {args.host}:{args.port} 上监听：{e.strerror or e}",

@@ -11,8 +11,9 @@
 * ``xieyi users add NAME --role R [--institution ID | --jurisdiction J]``: a new account,
   its password printed once; ``xieyi users list``.
 * ``xieyi institutions add NAME --credit-code … --category … --jurisdiction …``;
-  ``xieyi cases list [--status …] [-j …] [--deadline-before …]``, ``xieyi cases show ID``:
-  the same data as ``POST /api/institutions``, ``GET /api/cases``, ``GET /api/cases/<id>``.
+  ``xieyi cases list|show|open|move|upload``: the ``/api/cases`` routes, as the user of
+  ``--token`` / ``XIEYI_TOKEN`` (an API token, checked as the API checks it), else as
+  the operator (who may list, show and open).
 
 The command line acts as the machine's operator (an admin).  SQLAlchemy is imported only
 by these commands, so ``xieyi --help`` stays fast.
@@ -53,12 +54,26 @@ def register_commands(sub: Any, parser_class: type) -> dict:
                     help="机构用户所属机构的编号 / an institution user's institution")
     pu.add_argument("--jurisdiction", metavar="J", help="审查人员的地区 / a reviewer's jurisdiction")
     pu.add_argument("--json", action="store_true", help="以 JSON 输出 / print JSON")
-    pc = sub.add_parser("cases", help="案件：列出、查看 / cases: list, show",
-                        description="cases list 列出案件（期限最近的在前），cases show 编号 查看一个案件；"
-                                    "与 GET /api/cases、GET /api/cases/<id> 相同。"
-                                    " / List the cases, or show one (as the API does).")
-    pc.add_argument("cases_action", choices=("list", "show"), metavar="list|show")
-    pc.add_argument("case_id", nargs="?", type=int, metavar="ID")
+    pc = sub.add_parser("cases", help="案件：列出、查看、开案、转换、上传 / cases",
+                        description="cases list 列出案件（期限最近的在前）；cases show 编号；"
+                                    "cases open 机构编号；cases move 编号 状态 [--item 事项…] "
+                                    "[--reason 理由] [--working-days N]；cases upload 编号 文件 "
+                                    "--slot 类别。与 /api/cases 的各接口相同。以 --token（或环境变量 "
+                                    "XIEYI_TOKEN）给出的 API 令牌的用户身份操作；不给则以本机管理员身份"
+                                    "（只能查看与开案）。 / The /api/cases routes on the command line, "
+                                    "as the user of --token (or XIEYI_TOKEN), else as the operator.")
+    pc.add_argument("cases_action", choices=("list", "show", "open", "move", "upload"),
+                    metavar="list|show|open|move|upload")
+    pc.add_argument("case_id", nargs="?", type=int, metavar="ID",
+                    help="案件编号（open：机构编号）/ case id (open: institution id)")
+    pc.add_argument("target", nargs="?", metavar="STATUS|FILE",
+                    help="move：目标状态；upload：文件 / move: the status; upload: the file")
+    pc.add_argument("--item", action="append", dest="items", metavar="TEXT",
+                    help="退回补正的事项（可多次）/ an item to correct (repeatable)")
+    pc.add_argument("--reason", help="理由 / reason")
+    pc.add_argument("--working-days", type=int, help="补正期限（工作日）/ working days")
+    pc.add_argument("--slot", help="upload：文件类别 / the document's slot")
+    pc.add_argument("--token", default=None, help="API 令牌 / API token (or XIEYI_TOKEN)")
     pc.add_argument("--status", help="状态 / status")
     pc.add_argument("--jurisdiction", "-j", metavar="J", help="地区 / jurisdiction")
     pc.add_argument("--deadline-before", metavar="YYYY-MM-DD", help="期限早于 / deadline before")
@@ -208,10 +223,21 @@ def cmd_users(args: argparse.Namespace) -> int:
     return 0
 
 
+def _actor(args: argparse.Namespace, desk):
+    """The user of ``--token`` / ``XIEYI_TOKEN`` (as the API would), else the operator."""
+    import os
+
+    from desk import SYSTEM
+
+    token = getattr(args, "token", None) or os.environ.get("XIEYI_TOKEN")
+    return desk.actor_for_token(token, "cli") if token else SYSTEM
+
+
 def cmd_cases(args: argparse.Namespace) -> int:
     import datetime as dt
+    from pathlib import Path
 
-    from desk import STATUSES, SYSTEM
+    from desk import STATUSES
 
     from forms import InputInvalid
 
@@ -227,38 +253,63 @@ def cmd_cases(args: argparse.Namespace) -> int:
         except ValueError:
             raise InputInvalid("--deadline-before 应为 YYYY-MM-DD",
                                "--deadline-before: YYYY-MM-DD") from None
+    if args.cases_action != "list" and args.case_id is None:
+        raise InputInvalid("请给出编号", "give the id")
+    if args.cases_action in ("move", "upload") and not args.target:
+        raise InputInvalid("请给出目标状态或文件", "give the status or the file")
     desk = _desk()
     try:
-        if args.cases_action == "show":
-            if args.case_id is None:
-                raise InputInvalid("请给出案件编号", "give the case id")
-            case = desk.case(SYSTEM, args.case_id)
+        actor = _actor(args, desk)
+        if args.cases_action == "open":
+            case = desk.open_case(actor, args.case_id)
+        elif args.cases_action == "move":
+            case = desk.move(actor, args.case_id, args.target, reason=args.reason,
+                             items=args.items, working_days=args.working_days)
+        elif args.cases_action == "upload":
+            if not args.slot:
+                raise InputInvalid("请用 --slot 给出文件类别", "give the document's --slot")
+            path = Path(args.target)
+            try:
+                data = path.read_bytes()
+            except OSError as e:
+                raise InputInvalid(f"无法读取 {path}：{e.strerror}",
+                                   f"cannot read {path}: {e.strerror}") from None
+            doc = desk.attach(actor, args.case_id, slot=args.slot, filename=path.name, data=data)
             if args.json:
-                _print_json(case)
-                return 0
-            print(f"案件 {case['id']}：{case['institution']['name']}（{case['jurisdiction']}，"
-                  f"{case['category']}）— {case['status_zh']}"
-                  + (f"，期限 {case['deadline']}" if case["deadline"] else ""))
-            for e in case["events"]:
-                print(f"  {e['at'][:19]}  {e['from'] or '—'} → {e['to']}  {e['actor']}"
-                      + (f"：{e['reason']}" if e["reason"] else ""))
-            for d in case["versions"]:
-                print(f"  文件 {d['id']}  {d['slot']} 第 {d['version']} 版  {d['filename']}  "
-                      f"{d['state']}")
+                _print_json(doc)
+            else:
+                print(f"已上传 / uploaded: 文件 {doc['id']}（{doc['slot']} 第 {doc['version']} 版）"
+                      f"：{doc['state']}" + (f"，{doc['error']['message_zh']}" if doc["error"]
+                                             else ""))
             return 0
-        got = desk.cases(SYSTEM, status=args.status, jurisdiction=args.jurisdiction,
-                         deadline_before=before, page=max(1, args.page),
-                         per_page=min(100, max(1, args.per_page)))
+        elif args.cases_action == "show":
+            case = desk.case(actor, args.case_id)
+        else:
+            got = desk.cases(actor, status=args.status, jurisdiction=args.jurisdiction,
+                             deadline_before=before, page=max(1, args.page),
+                             per_page=min(100, max(1, args.per_page)))
+            if args.json:
+                _print_json(got)
+            else:
+                print(_table(["编号", "机构", "地区", "状态", "期限"],
+                             [[str(c["id"]), c["institution"]["name"], c["jurisdiction"],
+                               c["status_zh"], c["deadline"] or ""] for c in got["items"]]))
+                print(f"共 {got['total']} 件，第 {got['page']} 页 / {got['total']} cases, page "
+                      f"{got['page']}")
+            return 0
     finally:
         desk.close()
     if args.json:
-        _print_json(got)
-    else:
-        print(_table(["编号", "机构", "地区", "状态", "期限"],
-                     [[str(c["id"]), c["institution"]["name"], c["jurisdiction"], c["status_zh"],
-                       c["deadline"] or ""] for c in got["items"]]))
-        print(f"共 {got['total']} 件，第 {got['page']} 页 / {got['total']} cases, page "
-              f"{got['page']}")
+        _print_json(case)
+        return 0
+    print(f"案件 {case['id']}：{case['institution']['name']}（{case['jurisdiction']}，"
+          f"{case['category']}）— {case['status_zh']}"
+          + (f"，期限 {case['deadline']}" if case["deadline"] else ""))
+    for e in case.get("events", ()):
+        print(f"  {e['at'][:19]}  {e['from'] or '—'} → {e['to']}  {e['actor']}"
+              + (f"：{e['reason']}" if e["reason"] else ""))
+    for d in case.get("versions", ()):
+        print(f"  文件 {d['id']}  {d['slot']} 第 {d['version']} 版  {d['filename']}  {d['state']}")
     return 0
 
 

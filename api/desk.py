@@ -464,6 +464,23 @@ def draft_agreement(body, case_id: int):
                                   term_years=body["term_years"], fmt=body["format"])
 
 
+class ScoreRequestSchema(_Ordered):
+    table = mf.String(required=True, metadata={
+        "description": "评分表编号（本地区、本类机构的评估表，如 shanxi-eval-rehab）"})
+    input = mf.Dict(required=True, metadata={
+        "description": "各项评分（同 POST /api/score 的输入：items、one_vote_veto…）"})
+
+
+@bp.route("/cases/<int:case_id>/scores", methods=["POST"])
+@bp.arguments(ScoreRequestSchema)
+@bp.response(201, CaseDocumentSchema)
+@bp.doc(security=SECURITY)
+@_errors(401, 403, 404, 409, 422)
+def score_case(body, case_id: int):
+    """评审组评分（审查人员）：合计、否决、合格线，存为已填的评分表 / score a case"""
+    return desk().score_case(actor(), case_id, body["table"], body["input"])
+
+
 @bp.route("/documents/<int:doc_id>")
 @bp.response(200, CaseDocumentSchema)
 @bp.doc(security=SECURITY)

@@ -84,6 +84,8 @@ INTAKE_STEP = "supplement_notice"
 REPLY_STEP = "supplement_reply"
 #: and the evaluation's limit from acceptance, while the case is in review
 EVALUATION_STEP = "evaluation"
+#: the scoring tables a panel fills for an application (not the annual assessment)
+SCORED_PURPOSES = ("admission", "entered", "checklist")
 
 
 # ---------------------------------------------------------------- settings
@@ -431,7 +433,7 @@ class Desk:
         if actor.role not in UPLOAD_STATUSES:
             raise _forbidden("上传文件", "upload documents")
         check_text({"slot": slot, "filename": filename}, "上传信息", "the upload")
-        if slot == AGREEMENT_DRAFT and not _generated:
+        if (slot == AGREEMENT_DRAFT or slot.startswith("score:")) and not _generated:
             raise InputInvalid("协议草稿由 xieyi 生成，不能上传；签字盖章后的协议请上传到 "
                                f"{SIGNED_AGREEMENT}",
                                f"drafts are generated, not uploaded; upload the signed copy to "
@@ -468,7 +470,7 @@ class Desk:
         # the original first: in the store (fsync'd), then its row committed
         self.store.put(data)
         doc_id, _ = self._run(keep)
-        if slot.startswith(("material:", "agreement:")) or not data.startswith(b"%PDF"):
+        if slot.startswith(("material:", "agreement:", "score:")) or not data.startswith(b"%PDF"):
             return self.document(actor, doc_id)
         self._read(actor, doc_id, data, read)
         return self.document(actor, doc_id)
@@ -496,6 +498,7 @@ class Desk:
             elif result is not None:
                 doc.state, doc.result, doc.error = "read", result, None
                 doc.report = _check(doc)
+                doc.outcome = (doc.report or {}).get("outcome")
             else:
                 doc.state, doc.error = "unreadable", error
             _audit.append(s, actor, "document.read", "document", doc.id,
@@ -566,6 +569,7 @@ class Desk:
             s.add(c)
             s.flush()
             doc.report = _check(doc)
+            doc.outcome = (doc.report or {}).get("outcome")
             _audit.append(s, actor, "document.correct", "document", doc.id,
                           before={"field": field, "value": _latest(doc, field, skip=c)},
                           after={"field": field, "value": value, "reason": c.reason})
@@ -626,6 +630,57 @@ class Desk:
         self._run(remember)
         return self.document(actor, doc["id"])
 
+    # ------------------------------------------------------------ scoring
+
+    def score_case(self, actor: Actor, case_id: Any, table_id: str, data: Any) -> dict:
+        """The panel's scoring of a case in review on one of its jurisdiction's evaluation
+        tables (``scoring.score``: totals, vetoes, the pass mark with its article), kept as
+        the case's ``score:<table>`` document: the scored table as a PDF, the result beside
+        it, and whether it passed as the document's outcome."""
+        from forms import get_form, validate_record
+        from generator.pdf import render_pdf
+        from scoring import all_tables, get_table, record_from_result, score
+
+        if actor.role != "reviewer":
+            raise _forbidden("评分", "score a case")
+        with self._session() as s:
+            case = self._case(s, actor, case_id)
+            if case.status != "in_review":
+                raise TransitionNotAllowed(
+                    f"案件为“{STATUS_ZH[case.status]}”，审查中才能评分",
+                    f"the case is {case.status}: scoring happens in review")
+            kind = case.institution.sub_kind or case.category
+            usable = [t.id for t in all_tables() if t.jurisdiction == case.jurisdiction
+                      and t.purpose in SCORED_PURPOSES and kind in t.kinds]
+            title_of = case.institution.name
+        if table_id not in usable:
+            raise InputInvalid(
+                f"评分表 {table_id} 不适用于此案件（可用：{'、'.join(usable) or '无'}）",
+                f"table {table_id!r} does not apply to this case (usable: "
+                f"{', '.join(usable) or 'none'})",
+                [_problem("table", "table_not_applicable", "评分表不适用", "not applicable")])
+        table = get_table(table_id)
+        data = dict(data or {})
+        data.setdefault("institution", title_of)
+        result = score(table_id, data, kind)  # ScoreInputInvalid (422) names each item
+        spec = get_form(table.form)
+        pdf = render_pdf(spec, validate_record(spec, record_from_result(result)))
+        doc = self.attach(actor, case_id, slot=f"score:{table_id}",
+                          filename=f"{table.title}.pdf", data=pdf, _generated=True)
+        passed = result.get("passed")
+
+        def remember(s: Session) -> None:
+            d = s.get(Document, doc["id"])
+            d.state = "read"
+            d.result = {"score": result, "input": data}
+            d.outcome = "passed" if passed else "undetermined" if passed is None else "failed"
+            _audit.append(s, actor, "case.score", "document", d.id,
+                          after={"case_id": d.case_id, "table": table_id,
+                                 "total": result.get("total"), "outcome": d.outcome})
+
+        self._run(remember)
+        return self.document(actor, doc["id"])
+
     # ------------------------------------------------------------ accounts
 
     def add_user(self, actor: Actor, *, name: str, role: str, institution_id: int | None = None,
@@ -669,8 +724,10 @@ class Desk:
         return self._run(work)
 
     def log_in(self, name: str, password: str, *, label: str = "api",
-               address: str | None = None) -> dict:
-        """A new API token for the account, if the password is right (see ``_users``)."""
+               address: str | None = None, token: bool = True) -> dict:
+        """The account, if the password is right (see ``_users``): with ``token``, a new
+        API token ``{"token", "expires_at", "user"}``; without, the user's view (a page's
+        session)."""
         from . import _users
 
         outcome: dict = {}
@@ -681,12 +738,24 @@ class Desk:
             except (_users.Unauthenticated, _users.AccountLocked) as e:
                 outcome["error"] = e  # the failure count and the lock are committed
                 return None
+            if not token:
+                _audit.append(s, _users.actor_of(u, address), "user.login", "user", u.id)
+                return _users.user_view(u)
             return _users.issue_token(s, u, label, address)
 
         got = self._run(work)
         if "error" in outcome:
             raise outcome["error"]
         return got
+
+    def actor_for_user(self, user_id: Any, address: str | None = None) -> Actor | None:
+        """The actor of a page's session (None when the account is gone or disabled)."""
+        from . import _users
+        from ._models import User
+
+        with self._session() as s:
+            u = s.get(User, _int(user_id))
+            return _users.actor_of(u, address) if u is not None and u.active else None
 
     def actor_for_token(self, token: str, address: str | None = None) -> Actor:
         from . import _users
@@ -846,8 +915,8 @@ def _rejection_reasons(items: Any, jurisdiction: str) -> list:
 def _check_slot(slot: str, case: Case) -> None:
     from forms import all_forms
 
-    if slot in (SIGNED_AGREEMENT, AGREEMENT_DRAFT) or (slot.startswith("material:")
-                                                       and len(slot) > 9):
+    if slot in (SIGNED_AGREEMENT, AGREEMENT_DRAFT) or (
+            slot.startswith(("material:", "score:")) and len(slot) > 9):
         return
     ids = [f.id for f in all_forms() if f.jurisdiction == case.jurisdiction
            and case.category in f.categories]
@@ -872,8 +941,8 @@ def _party_b_from_case(case: Case) -> dict:
     """乙方 from the newest readable application form of the case (corrections applied),
     else the institution's registered name."""
     out = {"name": case.institution.name}
-    forms = [d for d in case.documents if d.state == "read" and d.result
-             and not d.slot.startswith(("material:", "agreement:"))]
+    forms = [d for d in case.documents if d.state == "read"
+             and not d.slot.startswith(("material:", "agreement:", "score:")) and d.result]
     for d in forms:  # oldest first, so the newest wins
         record = _corrected_record(d)
         for field, key in _PARTY_B_FIELDS.items():
@@ -936,8 +1005,7 @@ def document_view(doc: Document, full: bool = False) -> dict:
     out = {"id": doc.id, "case_id": doc.case_id, "slot": doc.slot, "version": doc.version,
            "filename": doc.filename, "sha256": doc.sha256, "size": doc.blob.size,
            "uploaded_by": doc.uploaded_by, "uploaded_at": _iso(doc.uploaded_at),
-           "state": doc.state, "error": doc.error,
-           "outcome": (doc.report or {}).get("outcome")}
+           "state": doc.state, "error": doc.error, "outcome": doc.outcome}
     if full:
         out["result"] = doc.result
         out["record"] = (_corrected_record(doc) if doc.result and "record" in doc.result

@@ -123,14 +123,18 @@ class Document(Base):
     uploaded_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     #: stored → read | unreadable: the original is committed before anything reads it
     state: Mapped[str] = mapped_column(String(20), default="stored")
-    #: the parser's result (``ParseResult.to_dict``) or its typed error
-    result: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    #: the parser's result (``ParseResult.to_dict``) or its typed error.  The result and
+    #: the report are tens of KB each: loaded only when one document is shown, not when a
+    #: case lists its versions
+    result: Mapped[dict[str, Any] | None] = mapped_column(JSON, deferred=True)
     error: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     #: the rules' report on the record (``rules.validate``), recomputed after corrections
-    report: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    report: Mapped[dict[str, Any] | None] = mapped_column(JSON, deferred=True)
+    #: the report's outcome, for lists
+    outcome: Mapped[str | None] = mapped_column(String(20))
 
     case: Mapped[Case] = relationship(back_populates="documents")
-    blob: Mapped[Blob] = relationship()
+    blob: Mapped[Blob] = relationship(lazy="joined")
     corrections: Mapped[list[Correction]] = relationship(back_populates="document",
                                                          order_by="Correction.id")
 

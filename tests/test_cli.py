@@ -385,5 +385,27 @@ def test_desk_commands_mirror_the_api(tmp_path, monkeypatch, capsys):
     assert status == 2 and "--status" in err
     status, out, _ = run(capsys, "users", "add", "clerk", "--role", "auditor", "--json")
     assert status == 0 and len(json.loads(out)["password"]) == 16
+    status, out, _ = run(capsys, "users", "add", "rev", "--role", "reviewer", "--jurisdiction",
+                         "jingdezhen", "--json")
+    d = Desk(DeskSettings.from_env())
+    token = d.log_in("rev", json.loads(out)["password"])["token"]
+    d.close()
+    status, _, err = run(capsys, "cases", "move", str(case["id"]), "in_review")
+    assert status == 2 and "无权" in err  # the operator may not review
+    status, out, _ = run(capsys, "cases", "move", str(case["id"]), "in_review", "--token", token,
+                         "--json")
+    assert status == 0 and json.loads(out)["status"] == "in_review"
+    status, _, err = run(capsys, "cases", "move", str(case["id"]), "returned", "--token", token)
+    assert status == 2 and "items" in err
+    status, out, _ = run(capsys, "cases", "move", str(case["id"]), "returned", "--token", token,
+                         "--item", "补充执业许可证复印件", "--json")
+    assert status == 0 and json.loads(out)["events"][-1]["items"] == ["补充执业许可证复印件"]
+    scan = tmp_path / "执照.pdf"
+    scan.write_bytes(b"%PDF-1.4 licence")
+    status, out, _ = run(capsys, "cases", "upload", str(case["id"]), str(scan), "--slot",
+                         "material:营业执照", "--token", token, "--json")
+    assert status == 0 and json.loads(out)["filename"] == "执照.pdf"
+    status, _, err = run(capsys, "cases", "show", str(case["id"]), "--token", "xy_forged")
+    assert status == 2 and "令牌" in err
     assert run(capsys, "audit", "verify")[0] == 0
     assert run(capsys, "store", "check")[0] == 0

@@ -547,3 +547,68 @@ def test_a_jurisdiction_without_an_agreement_text_says_so(desk, jdz):
     with pytest.raises(TransitionNotAllowed) as e:
         desk.draft_agreement(REVIEWER, case["id"], party_a=AGENCY)
     assert "没有附服务协议文本" in e.value.message_zh
+
+
+def test_upgrading_from_the_first_revision_keeps_the_data_and_fills_the_outcome(settings):
+    """A database made by an older xieyi, with a document read then, upgraded in place."""
+    from alembic import command
+
+    from desk._db import alembic_config, make_engine
+
+    engine = make_engine(settings.database_url)
+    command.upgrade(alembic_config(settings.database_url, engine), "0002")
+    with engine.begin() as conn:
+        conn.execute(text("INSERT INTO institutions (id, name, credit_code, category, "
+                          "jurisdiction, created_at) VALUES (1, '某医院', :c, 'medical', "
+                          "'jingdezhen', CURRENT_TIMESTAMP)"), {"c": JDZ_CODE})
+        conn.execute(text("INSERT INTO cases (id, institution_id, jurisdiction, category, "
+                          "status, opened_at, updated_at, row_version) VALUES (1, 1, "
+                          "'jingdezhen', 'medical', 'in_review', CURRENT_TIMESTAMP, "
+                          "CURRENT_TIMESTAMP, 1)"))
+        conn.execute(text("INSERT INTO blobs (sha256, size, media_type, stored_at) VALUES "
+                          "(:h, 3, 'application/pdf', CURRENT_TIMESTAMP)"), {"h": "a" * 64})
+        conn.execute(text("INSERT INTO documents (id, case_id, slot, version, filename, sha256, "
+                          "uploaded_by, uploaded_at, state, report) VALUES (1, 1, "
+                          "'jingdezhen-application', 1, 'a.pdf', :h, 'h', CURRENT_TIMESTAMP, "
+                          "'read', :r)"), {"h": "a" * 64, "r": '{"outcome": "eligible"}'})
+    engine.dispose()
+    upgrade_database(settings)
+    d = Desk(settings)
+    assert d.case(ADMIN, 1)["versions"][0]["outcome"] == "eligible"
+    d.close()
+
+
+# ---------------------------------------------------------------- scoring
+
+def test_the_panel_scores_a_case_on_its_jurisdictions_table(desk):
+    from scoring import example_input, get_table
+
+    inst = desk.register_institution(ADMIN, name="太原市某康复医院", credit_code=OTHER_CODE,
+                                     category="rehab", jurisdiction="shanxi")
+    rev = Actor("sx", "reviewer", jurisdiction="shanxi")
+    case = desk.open_case(rev, inst["id"])
+    with pytest.raises(TransitionNotAllowed):  # not before the review starts
+        desk.score_case(rev, case["id"], "shanxi-eval-rehab", {})
+    desk.move(rev, case["id"], "in_review")
+    with pytest.raises(InputInvalid) as e:  # the medical table is not this institution's
+        desk.score_case(rev, case["id"], "shanxi-eval-medical", {})
+    assert "shanxi-eval-rehab" in e.value.message_zh
+    data = example_input(get_table("shanxi-eval-rehab"))
+    data.pop("institution", None)
+    doc = desk.score_case(rev, case["id"], "shanxi-eval-rehab", data)
+    assert doc["slot"] == "score:shanxi-eval-rehab" and doc["outcome"] == "passed"
+    score = doc["result"]["score"]
+    assert score["pass_mark"]["citation"]["article"] == "第十五条"
+    assert score["institution"] == "太原市某康复医院"
+    from parser import parse_pdf
+
+    table = parse_pdf(desk.original(rev, doc["id"])[2])  # the scored table reads back
+    assert table.form == "shanxi-eval-rehab" and table.record["institution_name"] == \
+        "太原市某康复医院"
+    assert str(table.record["total"]) == score["total"]
+    with pytest.raises(Forbidden):
+        desk.score_case(Actor("h", "institution", institution_id=inst["id"]), case["id"],
+                        "shanxi-eval-rehab", data)
+    with pytest.raises(InputInvalid):  # generated, never uploaded
+        desk.attach(rev, case["id"], slot="score:shanxi-eval-rehab", filename="x.pdf",
+                    data=b"%PDF")

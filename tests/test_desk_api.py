@@ -110,6 +110,8 @@ def _routes(w: World):
             "party_a": {"name": "景德镇市社会保险中心", "representative": "王某",
                         "address": "景德镇市某路 1 号", "postcode": "333000",
                         "telephone": "0798-8123456"}}}),
+        ("score", "POST", f"/api/cases/{w.case}/scores", lambda who: {"json": {
+            "table": "jilin-eval", "input": {"items": {}}}}),
         ("audit", "GET", "/api/audit", None),
         ("audit verify", "GET", "/api/audit/verify", None),
     ]
@@ -131,6 +133,7 @@ EXPECTED = {
     "original":             (401, 200, 200, 404, 200, 404, 200),
     "correct":              (401, 403, 403, 404, 403, 403, 201),
     "draft agreement":      (401, 403, 403, 404, 403, 403, 409),
+    "score":                (401, 403, 403, 404, 403, 403, 422),
     "audit":                (401, 200, 200, 403, 403, 403, 403),
     "audit verify":         (401, 200, 200, 403, 403, 403, 403),
 }
