@@ -28,6 +28,8 @@ STATUSES = ("submitted", "in_review", "returned", "resubmitted", "approved", "re
             "signed")
 ROLES = ("institution", "reviewer", "admin", "auditor")
 SECURITY = [{"bearerAuth": []}]
+#: database ids: a number outside is refused as input, never sent to the driver
+ID = mv.Range(min=1, max=2**31 - 1)
 
 
 class _Ordered(ma.Schema):
@@ -64,7 +66,7 @@ class TokenSchema(_Ordered):
 class UserCreateSchema(_Ordered):
     name = mf.String(required=True, validate=mv.Length(min=1, max=100))
     role = mf.String(required=True, validate=mv.OneOf(ROLES))
-    institution_id = mf.Integer(load_default=None, allow_none=True)
+    institution_id = mf.Integer(load_default=None, allow_none=True, validate=ID)
     jurisdiction = mf.String(load_default=None, allow_none=True,
                              validate=mv.OneOf(JURISDICTIONS))
     password = mf.String(load_default=None, allow_none=True, load_only=True,
@@ -97,7 +99,7 @@ class InstitutionSchema(_Ordered):
 
 
 class CaseCreateSchema(_Ordered):
-    institution_id = mf.Integer(required=True)
+    institution_id = mf.Integer(required=True, validate=ID)
 
 
 class CaseDocumentSummarySchema(_Ordered):
@@ -185,8 +187,9 @@ class TransitionSchema(_Ordered):
     items = mf.List(mf.Raw(), load_default=None, allow_none=True, metadata={
         "description": "退回补正：需补正的事项（字符串）；不予通过：{reason, article}"})
     working_days = mf.Integer(load_default=None, allow_none=True,
+                              validate=mv.Range(min=1, max=60),
                               metadata={"description": "文件未规定补正期限时的工作日数"})
-    version = mf.Integer(load_default=None, allow_none=True,
+    version = mf.Integer(load_default=None, allow_none=True, validate=ID,
                          metadata={"description": "所见的案件版本；已被他人修改则 409"})
 
 
@@ -448,7 +451,8 @@ class AgreementRequestSchema(_Ordered):
     party_b = mf.Nested(PartyInSchema, load_default=None, allow_none=True, metadata={
         "description": "乙方：缺省取自申请表的机构名称、法人代表、地址、电话，此处给出的覆盖之"})
     city = mf.String(load_default=None, allow_none=True)
-    term_years = mf.Integer(load_default=1, metadata={"description": "协议期限（年）"})
+    term_years = mf.Integer(load_default=1, validate=mv.Range(min=1, max=5),
+                            metadata={"description": "协议期限（年）"})
     format = mf.String(load_default="pdf", validate=mv.OneOf(("pdf", "docx")))
 
 

@@ -218,11 +218,8 @@ class Desk:
         return False
 
     def _case(self, s: Session, actor: Actor, case_id: Any) -> Case:
-        try:
-            cid = int(case_id)
-        except (TypeError, ValueError):
-            raise _case_not_found(case_id) from None
-        case = s.get(Case, cid)
+        cid = _int(case_id)
+        case = s.get(Case, cid) if cid > 0 else None
         if case is None or not self._sees(actor, case):
             raise _case_not_found(case_id)
         return case
@@ -295,7 +292,8 @@ class Desk:
             raise _forbidden("提交申请", "open a case")
 
         def work(s: Session) -> dict:
-            inst = s.get(Institution, _int(institution_id))
+            iid = _int(institution_id)
+            inst = s.get(Institution, iid) if iid > 0 else None
             visible = inst is not None and (
                 actor.role == "admin"
                 or (actor.role == "institution" and actor.institution_id == inst.id)
@@ -514,7 +512,8 @@ class Desk:
             return document_view(doc, full=True)
 
     def _document(self, s: Session, actor: Actor, doc_id: Any) -> Document:
-        doc = s.get(Document, _int(doc_id))
+        did = _int(doc_id)
+        doc = s.get(Document, did) if did > 0 else None
         if doc is None or not self._sees(actor, doc.case):
             raise NotFound(f"没有编号为 {doc_id} 的文件", f"no document {doc_id}")
         return doc
@@ -754,7 +753,8 @@ class Desk:
         from ._models import User
 
         with self._session() as s:
-            u = s.get(User, _int(user_id))
+            uid = _int(user_id)
+            u = s.get(User, uid) if uid > 0 else None
             return _users.actor_of(u, address) if u is not None and u.active else None
 
     def actor_for_token(self, token: str, address: str | None = None) -> Actor:
@@ -824,11 +824,16 @@ def _forbidden(what_zh: str, what_en: str) -> Forbidden:
     return Forbidden(f"您的角色无权{what_zh}", f"your role may not {what_en}")
 
 
+#: ids are database integers: anything outside is no row (never an overflow in the driver)
+MAX_ID = 2**31 - 1
+
+
 def _int(v: Any) -> int:
     try:
-        return int(v)
+        n = int(v)
     except (TypeError, ValueError):
         return -1
+    return n if 0 < n <= MAX_ID else -1
 
 
 def _clear(case: Case) -> bool:

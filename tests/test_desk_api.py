@@ -342,3 +342,25 @@ def test_an_oversize_or_empty_upload_is_refused_and_nothing_is_kept(world):
     assert missing.status_code == 422 and missing.get_json()["code"] == "file_missing"
     after = world.call("reviewer", "GET", f"/api/cases/{world.case}").get_json()["versions"]
     assert after == before
+
+
+def test_an_id_beyond_any_row_is_404_or_422_never_a_driver_overflow(world):
+    huge = 10**30
+    assert world.call("reviewer", "GET", f"/api/cases/{huge}").status_code == 404
+    assert world.call("reviewer", "GET", f"/api/documents/{huge}").status_code == 404
+    r = world.call("admin", "POST", "/api/cases", json={"institution_id": huge})
+    assert r.status_code == 422 and r.get_json()["details"][0]["field"] == "institution_id"
+
+
+PUBLIC = ["/", "/api/forms", "/api/forms/jingdezhen-application", "/api/rules",
+          "/api/sources", "/api/agreements", "/api/openapi.json",
+          "/api/deadline?jurisdiction=hunan&step=publicity&from=2026-02-12"]
+
+
+def test_the_public_routes_answer_everyone_alike(world):
+    """The form catalogue, rules, sources and deadlines are public documents: the same
+    answer anonymously and as each role (a token changes nothing there)."""
+    for url in PUBLIC:
+        answers = {who: world.call(who, "GET", url) for who in ROLES}
+        assert {r.status_code for r in answers.values()} == {200}, url
+        assert len({r.get_data() for r in answers.values()}) == 1, url
