@@ -17,24 +17,22 @@ files kept by content (``_store``); the audit trail hash-chained (``_audit``).
 from ._audit import SYSTEM, Actor
 from ._db import check_migrated, current_revision, head_revision, make_engine
 from ._desk import (
-    ROLE_ZH,
-    ROLES,
     SIGNED_AGREEMENT,
     STATUS_ZH,
     STATUSES,
     TRANSITIONS,
     Desk,
     DeskSettings,
-    Forbidden,
     default_data_dir,
 )
 from ._store import BlobStore, LocalStore, store_from_url
-from ._users import AccountLocked, Unauthenticated
+from ._users import ROLE_ZH, ROLES, AccountLocked, Unauthenticated
 from .errors import (
     Conflict,
     DatabaseNotMigrated,
     DatabaseUnavailable,
     DeskError,
+    Forbidden,
     InstitutionInvalid,
     NotFound,
     StoreError,

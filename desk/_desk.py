@@ -36,7 +36,7 @@ from ._audit import Actor
 from ._db import check_migrated, make_engine
 from ._models import Blob, Case, CaseEvent, Correction, Document, Institution, utcnow
 from ._store import BlobStore, sha256_of, store_from_url
-from .errors import Conflict, InstitutionInvalid, NotFound, TransitionNotAllowed
+from .errors import Conflict, Forbidden, InstitutionInvalid, NotFound, TransitionNotAllowed
 
 # ---------------------------------------------------------------- the workflow
 
@@ -45,9 +45,6 @@ STATUSES = ("submitted", "in_review", "returned", "resubmitted", "approved", "re
 STATUS_ZH = {"submitted": "已提交", "in_review": "审查中", "returned": "需补正",
              "resubmitted": "已补正", "approved": "通过", "rejected": "不予通过",
              "signed": "已签约"}
-ROLES = ("institution", "reviewer", "admin", "auditor")
-ROLE_ZH = {"institution": "申请机构", "reviewer": "经办机构审查人员", "admin": "管理员",
-           "auditor": "审计人员"}
 
 
 @dataclass(frozen=True)
@@ -813,12 +810,6 @@ class Desk:
 
 
 # ---------------------------------------------------------------- pieces of the operations
-
-class Forbidden(XieyiError):
-    code = "forbidden"
-    exit_status = 2
-    http_status = 403
-
 
 def _forbidden(what_zh: str, what_en: str) -> Forbidden:
     return Forbidden(f"您的角色无权{what_zh}", f"your role may not {what_en}")

@@ -24,7 +24,13 @@ from forms.errors import FieldProblem, InputInvalid, XieyiError
 from . import _audit
 from ._audit import Actor
 from ._models import ApiToken, Institution, User, utcnow
+from .errors import Forbidden
 
+#: who may act: an institution's user (its own cases), an agency reviewer (the cases of
+#: one jurisdiction), an admin (accounts), an auditor (the audit trail, read only)
+ROLES = ("institution", "reviewer", "admin", "auditor")
+ROLE_ZH = {"institution": "申请机构", "reviewer": "经办机构审查人员", "admin": "管理员",
+           "auditor": "审计人员"}
 MAX_FAILURES = 5
 LOCK_MINUTES = 15
 TOKEN_DAYS = 90
@@ -89,8 +95,6 @@ def add_user(s: Session, actor: Actor, *, name: str, role: str,
              password: str | None = None) -> tuple[dict, str]:
     """A new account: (its view, its password: the one given or a new one, shown once)."""
     from rules import JURISDICTIONS
-
-    from ._desk import ROLES, Forbidden
 
     if actor.role != "admin":
         raise Forbidden("您的角色无权管理账户", "your role may not manage accounts")
@@ -199,8 +203,6 @@ def user_for_token(s: Session, token: str) -> User:
 
 
 def list_users(s: Session, actor: Actor) -> list[dict[str, Any]]:
-    from ._desk import Forbidden
-
     if actor.role != "admin":
         raise Forbidden("您的角色无权管理账户", "your role may not manage accounts")
     return [user_view(u) for u in s.execute(select(User).order_by(User.id)).scalars()]

@@ -5,7 +5,7 @@ from __future__ import annotations
 from forms.errors import InputInvalid, XieyiError
 
 __all__ = ["DeskError", "DatabaseNotMigrated", "DatabaseUnavailable", "StoreError",
-           "NotFound", "TransitionNotAllowed", "InstitutionInvalid", "Conflict"]
+           "NotFound", "TransitionNotAllowed", "InstitutionInvalid", "Conflict", "Forbidden"]
 
 
 class DeskError(XieyiError):
@@ -56,6 +56,14 @@ class Conflict(DeskError):
     code = "conflict"
     exit_status = 2
     http_status = 409
+
+
+class Forbidden(DeskError):
+    """The actor's role may not do this (whatever the object)."""
+
+    code = "forbidden"
+    exit_status = 2
+    http_status = 403
 
 
 class InstitutionInvalid(InputInvalid):

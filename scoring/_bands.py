@@ -76,15 +76,6 @@ def gap_choices(bands: tuple[Band, ...], g: dict) -> tuple[Band, ...]:
     return tuple(sorted(choices, key=lambda c: c.value))
 
 
-def locate(bands: tuple[Band, ...], gaps: tuple[BandGap, ...], x: Decimal) -> Band | BandGap:
-    """The one band ``x`` is in, or the gap or overlap it falls in (the loader guarantees
-    that every number is in exactly one band or in a declared gap or overlap)."""
-    for g in gaps:
-        if g.contains(x):
-            return g
-    return next(b for b in bands if b.contains(x))
-
-
 def band_name(b: Band) -> str:
     """How a choice is named in ``resolve``: its points (or share), e.g. ``3`` or ``0.7``."""
     return _fmt(b.value)

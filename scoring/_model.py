@@ -253,9 +253,16 @@ class Refund:
     def bracket(self, score: Decimal) -> Band | BandGap:
         """The bracket of ``score``, or the gap or overlap it falls in (the decision of the
         agency: ``scoring._bands.decide``)."""
-        from ._bands import locate
-
         return locate(self.brackets, self.gaps, score)
+
+
+def locate(bands: tuple[Band, ...], gaps: tuple[BandGap, ...], x: Decimal) -> Band | BandGap:
+    """The one band ``x`` is in, or the gap or overlap it falls in (the loader guarantees
+    that every number is in exactly one band or in a declared gap or overlap)."""
+    for g in gaps:
+        if g.contains(x):
+            return g
+    return next(b for b in bands if b.contains(x))
 
 
 @dataclass(frozen=True)

@@ -31,11 +31,11 @@ from typing import Any
 
 from forms.errors import FieldProblem, ScoreInputInvalid
 
-from ._bands import band_name, band_text, decision, locate, match, warning
+from ._bands import band_name, band_text, decision, match, warning
 from ._checklist import score_checklist
 from ._input import _bool, _number, _Problems, read_header
 from ._loader import KIND_ZH, get_refund, get_table
-from ._model import Band, BandGap, Check, Item, ScoringTable, _fmt
+from ._model import Band, BandGap, Check, Item, ScoringTable, _fmt, locate
 
 ZERO = Decimal(0)
 CENT = Decimal("0.01")

@@ -103,3 +103,11 @@ def test_the_api_takes_no_session_cookie(site):
     _log_in(site, "hospital_a")
     r = site.get("/api/cases")
     assert r.status_code == 401  # a cookie is not a bearer token: no CSRF to ride on
+
+
+def test_every_page_links_to_the_log_in_or_to_the_users_cases(site):
+    home = site.get("/").get_data(as_text=True)
+    assert 'href="/login"' in home and "我的案件" not in home
+    _log_in(site, "hospital_a")
+    home = site.get("/").get_data(as_text=True)
+    assert 'href="/desk"' in home and 'href="/login"' not in home
