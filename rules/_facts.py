@@ -34,14 +34,16 @@ class Source:
     form: str | None = None
     fields: tuple[str, ...] = ()
     labels: tuple[str, ...] = ()
-    #: pdf: the record was read from a filled PDF by the parser
+    #: pdf: the record was read from a filled PDF by the parser; for an argument, the
+    #: channel it came by (cli: a flag, http: a request parameter)
     via: str | None = None
 
     def text_zh(self) -> str:
         if self.kind == "profile":
             return "档案（profile）"
         if self.kind == "argument":
-            return f"命令参数 {', '.join(self.fields)}"
+            channel = "请求参数" if self.via == "http" else "命令参数"
+            return f"{channel} {', '.join(self.fields)}"
         pairs = "、".join(f"{lb}（{f}）" for lb, f in zip(self.labels, self.fields, strict=True))
         via = "（由填好的 PDF 读出）" if self.via == "pdf" else ""
         return f"表单 {self.form}{via}：{pairs}"

@@ -321,7 +321,7 @@ def validate(facts: Facts, jurisdiction: str, category: str, kind: str | None = 
     rs = get_rule_set(jurisdiction)
     category = check_category(category)
     kind, notes = check_kind(kind, category, rs)
-    facts = _with_arguments(facts, category, kind)
+    facts = _with_arguments(facts, category, kind, channel)
     on_name, on_zh, on_en = ON_NAMES[channel]
     if on is None:
         if not facts.has("application_date"):
@@ -521,7 +521,8 @@ def _material_key(rs: RuleSet, rule_id: str) -> str:
     return next(r.material for r in rs.rules if r.id == rule_id)
 
 
-def _with_arguments(facts: Facts, category: str, kind: str | None) -> Facts:
+def _with_arguments(facts: Facts, category: str, kind: str | None,
+                    channel: str = "cli") -> Facts:
     """The command's category (and kind) as facts; a different category in the input is
     reported as a failed check, not silently used."""
     out = Facts(dict(facts.values), list(facts.checks), list(facts.notes), facts.form)
@@ -534,7 +535,10 @@ def _with_arguments(facts: Facts, category: str, kind: str | None) -> Facts:
                            f"本次按 {CATEGORY_ZH[category]} 检查"),
             "values": {"input": given.value, "argument": category},
         })
-    out.values["category"] = FactValue(category, Source("argument", fields=("--category",)))
+    flag = "--" if channel == "cli" else ""  # the CLI speaks of flags, HTTP of parameters
+    out.values["category"] = FactValue(category, Source("argument", fields=(f"{flag}category",),
+                                                        via=channel))
     if kind is not None:
-        out.values["assistive_kinds"] = FactValue([kind], Source("argument", fields=("--kind",)))
+        out.values["assistive_kinds"] = FactValue([kind], Source("argument", fields=(
+            f"{flag}kind",), via=channel))
     return out

@@ -125,13 +125,17 @@ def test_http_speaks_of_parameters_the_cli_of_flags(client, tmp_path, capsys):
     r = client.post("/api/validate", json={"jurisdiction": "shanxi", "category": "medical",
                                            "on": "2023-05-01", "facts": {"rehab_beds": 3}})
     assert r.get_json()["on_source"] == "请求参数 on"
+    category = r.get_json()["facts"]["category"]["source"]
+    assert category["text_zh"] == "请求参数 category" and category["fields"] == ["category"]
     profile = tmp_path / "p.json"
     profile.write_text(json.dumps({"facts": {"rehab_beds": 3}}), encoding="utf-8")
     assert main(["validate", str(profile), "-j", "shanxi", "-c", "medical"]) == 2
     assert "--on" in capsys.readouterr().err
     assert main(["validate", str(profile), "-j", "shanxi", "-c", "medical", "--on",
                  "2023-05-01", "--json"]) == 0
-    assert json.loads(capsys.readouterr().out)["on_source"] == "命令参数 --on"
+    out = json.loads(capsys.readouterr().out)
+    assert out["on_source"] == "命令参数 --on"
+    assert out["facts"]["category"]["source"]["text_zh"] == "命令参数 --category"
 
 
 def test_a_batch_with_no_valid_row_writes_nothing(tmp_path, capsys):
