@@ -10,31 +10,24 @@ field); the answers are the desk's own dicts, described below field by field.
 
 from __future__ import annotations
 
-import marshmallow as ma
 from flask import current_app, request
 from flask_smorest import Blueprint
 from marshmallow import fields as mf
 from marshmallow import validate as mv
 
+from desk import ROLES, STATUSES
 from forms import InputInvalid
 from rules import CATEGORIES, JURISDICTIONS, KINDS
 
-from .schemas import ErrorSchema
+from .parse import FileMissing
+from .schemas import ErrorSchema, _Ordered
 
 bp = Blueprint("desk", __name__, url_prefix="/api",
                description="审查台：案件、文件、更正、决定、审计 / the review desk")
 
-STATUSES = ("submitted", "in_review", "returned", "resubmitted", "approved", "rejected",
-            "signed")
-ROLES = ("institution", "reviewer", "admin", "auditor")
 SECURITY = [{"bearerAuth": []}]
 #: database ids: a number outside is refused as input, never sent to the driver
 ID = mv.Range(min=1, max=2**31 - 1)
-
-
-class _Ordered(ma.Schema):
-    class Meta:
-        ordered = True
 
 
 # ---------------------------------------------------------------- schemas
@@ -174,10 +167,15 @@ class CaseListQuerySchema(_Ordered):
     per_page = mf.Integer(load_default=20, validate=mv.Range(min=1, max=100))
 
 
-class CaseListSchema(_Ordered):
+class _PageSchema(_Ordered):
+    """A page of a list: how many in all, which page, how many a page."""
+
     total = mf.Integer()
     page = mf.Integer()
     per_page = mf.Integer()
+
+
+class CaseListSchema(_PageSchema):
     items = mf.List(mf.Nested(CaseSummarySchema))
 
 
@@ -221,10 +219,7 @@ class AuditEntrySchema(_Ordered):
     hash = mf.String()
 
 
-class AuditListSchema(_Ordered):
-    total = mf.Integer()
-    page = mf.Integer()
-    per_page = mf.Integer()
+class AuditListSchema(_PageSchema):
     items = mf.List(mf.Nested(AuditEntrySchema))
 
 
@@ -380,10 +375,6 @@ def move_case(body, case_id: int):
     return desk().move(actor(), case_id, body["to"], reason=body["reason"],
                        items=body["items"], working_days=body["working_days"],
                        expected_version=body["version"])
-
-
-class FileMissing(InputInvalid):
-    code = "file_missing"
 
 
 @bp.route("/cases/<int:case_id>/documents", methods=["POST"])

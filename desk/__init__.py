@@ -26,8 +26,9 @@ from ._desk import (
     default_data_dir,
 )
 from ._store import BlobStore, LocalStore, store_from_url
-from ._users import ROLE_ZH, ROLES, AccountLocked, Unauthenticated
+from ._users import ROLE_ZH, ROLES
 from .errors import (
+    AccountLocked,
     Conflict,
     DatabaseNotMigrated,
     DatabaseUnavailable,
@@ -37,6 +38,7 @@ from .errors import (
     NotFound,
     StoreError,
     TransitionNotAllowed,
+    Unauthenticated,
 )
 
 __all__ = [

@@ -19,7 +19,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from ._models import AuditEntry, utcnow
+from ._models import AuditEntry, aware, utcnow
 
 GENESIS = "0" * 64
 
@@ -42,9 +42,7 @@ SYSTEM = Actor("system", "admin")
 
 
 def _utc(at: dt.datetime) -> str:
-    if at.tzinfo is None:  # SQLite gives back naive datetimes; they were written in UTC
-        at = at.replace(tzinfo=dt.timezone.utc)
-    return at.astimezone(dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    return aware(at).astimezone(dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
 
 def entry_hash(e: AuditEntry) -> str:

@@ -31,12 +31,14 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from forms.errors import FieldProblem, InputInvalid, XieyiError
 
-from . import _audit
+from . import _audit, _users
 from ._audit import Actor
 from ._db import check_migrated, make_engine
-from ._models import Blob, Case, CaseEvent, Correction, Document, Institution, utcnow
+from ._models import (Blob, Case, CaseEvent, Correction, Document, Institution, User, aware,
+                      utcnow)
 from ._store import BlobStore, sha256_of, store_from_url
-from .errors import Conflict, Forbidden, InstitutionInvalid, NotFound, TransitionNotAllowed
+from .errors import (AccountLocked, Conflict, Forbidden, InstitutionInvalid, NotFound,
+                     StoreError, TransitionNotAllowed, Unauthenticated)
 
 # ---------------------------------------------------------------- the workflow
 
@@ -129,9 +131,7 @@ class DeskSettings:
 def _iso(v: dt.datetime | dt.date | None) -> str | None:
     if v is None:
         return None
-    if isinstance(v, dt.datetime) and v.tzinfo is None:
-        v = v.replace(tzinfo=dt.timezone.utc)
-    return v.isoformat()
+    return (aware(v) if isinstance(v, dt.datetime) else v).isoformat()
 
 
 def _problem(field: str, code: str, zh: str, en: str) -> FieldProblem:
@@ -522,8 +522,6 @@ class Desk:
             name, sha, media = doc.filename, doc.sha256, doc.blob.media_type
         data = self.store.get(sha)
         if sha256_of(data) != sha:
-            from .errors import StoreError
-
             raise StoreError(f"文件库中的文件 {sha} 已损坏", f"the stored blob {sha} is damaged")
         return name, media, data
 
@@ -556,6 +554,7 @@ class Desk:
                                    [_problem("field", "unknown_field", f"字段 {field} 不存在",
                                              f"no field {field}")])
             record = _corrected_record(doc)
+            previous = record.get(field)
             record[field] = value
             validate_record(spec, {k: v for k, v in record.items() if v is not None},
                             complete=False)  # RecordInvalid (422) names the field
@@ -567,7 +566,7 @@ class Desk:
             doc.report = _check(doc)
             doc.outcome = (doc.report or {}).get("outcome")
             _audit.append(s, actor, "document.correct", "document", doc.id,
-                          before={"field": field, "value": _latest(doc, field, skip=c)},
+                          before={"field": field, "value": previous},
                           after={"field": field, "value": value, "reason": c.reason})
             return document_view(doc, full=True)
 
@@ -582,8 +581,7 @@ class Desk:
         (乙方: the institution's name, legal representative, address and telephone as read
         from its application form, overridden by ``party_b``) and kept as the next version
         of the case's ``agreement:draft`` document, ready to print and sign."""
-        from generator.agreement import all_agreements, render_agreement, validate_parties
-        from generator.agreement._model import PARTY_FIELDS
+        from generator.agreement import PARTY_FIELDS, all_agreements, render_agreement
 
         if actor.role != "reviewer":
             raise _forbidden("生成服务协议", "draft the agreement")
@@ -604,10 +602,7 @@ class Desk:
         b = {**derived, **(party_b or {})}
         b = {k: v for k, v in b.items() if k in PARTY_FIELDS or k == "signed_on"}
         parties = {"party_a": party_a, "party_b": b, "city": city, "term_years": term_years}
-        from generator.agreement import get_agreement
-
-        validate_parties(get_agreement(jurisdiction, category), parties)  # 422 per field
-        data = render_agreement(jurisdiction, category, parties, fmt)
+        data = render_agreement(jurisdiction, category, parties, fmt)  # 422 per field
         media = "application/pdf" if fmt == "pdf" else (
             "application/vnd.openxmlformats-officedocument.wordprocessingml.document")
         doc = self.attach(actor, case_id, slot=AGREEMENT_DRAFT,
@@ -683,35 +678,24 @@ class Desk:
                  jurisdiction: str | None = None, password: str | None = None
                  ) -> tuple[dict, str]:
         """A new account and its password (the one given, or a new one to show once)."""
-        from . import _users
-
         return self._run(lambda s: _users.add_user(
             s, actor, name=name, role=role, institution_id=institution_id,
             jurisdiction=jurisdiction, password=password))
 
     def whoami(self, actor: Actor) -> dict:
-        from sqlalchemy import select as _select
-
-        from . import _users
-        from ._models import User
-
         with self._session() as s:
-            u = s.execute(_select(User).where(User.name == actor.name)).scalar_one_or_none()
+            u = s.execute(select(User).where(User.name == actor.name)).scalar_one_or_none()
             if u is None:
                 raise NotFound(f"没有账户 {actor.name}", f"no account {actor.name}")
             return _users.user_view(u)
 
     def users(self, actor: Actor) -> list[dict]:
-        from . import _users
-
         with self._session() as s:
             return _users.list_users(s, actor)
 
     def first_admin(self) -> tuple[dict, str] | None:
         """On a desk with no account yet: an ``admin`` account with a new password (to be
         printed once); else None."""
-        from . import _users
-
         def work(s: Session):
             if _users.has_users(s):
                 return None
@@ -724,14 +708,12 @@ class Desk:
         """The account, if the password is right (see ``_users``): with ``token``, a new
         API token ``{"token", "expires_at", "user"}``; without, the user's view (a page's
         session)."""
-        from . import _users
-
         outcome: dict = {}
 
         def work(s: Session):
             try:
                 u = _users.authenticate(s, name, password, address)
-            except (_users.Unauthenticated, _users.AccountLocked) as e:
+            except (Unauthenticated, AccountLocked) as e:
                 outcome["error"] = e  # the failure count and the lock are committed
                 return None
             if not token:
@@ -746,17 +728,12 @@ class Desk:
 
     def actor_for_user(self, user_id: Any, address: str | None = None) -> Actor | None:
         """The actor of a page's session (None when the account is gone or disabled)."""
-        from . import _users
-        from ._models import User
-
         with self._session() as s:
             uid = _int(user_id)
             u = s.get(User, uid) if uid > 0 else None
             return _users.actor_of(u, address) if u is not None and u.active else None
 
     def actor_for_token(self, token: str, address: str | None = None) -> Actor:
-        from . import _users
-
         with self._session() as s:
             return _users.actor_of(_users.user_for_token(s, token), address)
 
@@ -964,14 +941,6 @@ def _corrected_record(doc: Document) -> dict:
     for c in doc.corrections:
         record[c.field] = c.corrected
     return record
-
-
-def _latest(doc: Document, field: str, skip: Correction | None = None) -> Any:
-    value = doc.result["record"].get(field)
-    for c in doc.corrections:
-        if c is not skip:
-            value = c.corrected
-    return value
 
 
 def _check(doc: Document) -> dict | None:

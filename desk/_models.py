@@ -39,6 +39,11 @@ def utcnow() -> dt.datetime:
     return dt.datetime.now(dt.timezone.utc)
 
 
+def aware(t: dt.datetime) -> dt.datetime:
+    """``t`` with its time zone: SQLite gives back naive datetimes, written in UTC."""
+    return t if t.tzinfo else t.replace(tzinfo=dt.timezone.utc)
+
+
 class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING)
     type_annotation_map = {dict[str, Any]: JSON, list[Any]: JSON}

@@ -19,12 +19,12 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from forms.errors import FieldProblem, InputInvalid, XieyiError
+from forms.errors import FieldProblem, InputInvalid
 
 from . import _audit
 from ._audit import Actor
-from ._models import ApiToken, Institution, User, utcnow
-from .errors import Forbidden
+from ._models import ApiToken, Institution, User, aware, utcnow
+from .errors import AccountLocked, Forbidden, Unauthenticated
 
 #: who may act: an institution's user (its own cases), an agency reviewer (the cases of
 #: one jurisdiction), an admin (accounts), an auditor (the audit trail, read only)
@@ -35,18 +35,6 @@ MAX_FAILURES = 5
 LOCK_MINUTES = 15
 TOKEN_DAYS = 90
 TOKEN_PREFIX = "xy_"
-
-
-class Unauthenticated(XieyiError):
-    code = "unauthenticated"
-    exit_status = 2
-    http_status = 401
-
-
-class AccountLocked(XieyiError):
-    code = "account_locked"
-    exit_status = 2
-    http_status = 429
 
 
 def _hasher():
@@ -77,17 +65,13 @@ def token_hash(token: str) -> str:
 def user_view(u: User) -> dict:
     return {"id": u.id, "name": u.name, "role": u.role, "institution_id": u.institution_id,
             "jurisdiction": u.jurisdiction, "active": u.active,
-            "locked": bool(u.locked_until and _aware(u.locked_until) > utcnow()),
+            "locked": bool(u.locked_until and aware(u.locked_until) > utcnow()),
             "created_at": u.created_at.isoformat() if u.created_at else None}
 
 
 def actor_of(u: User, address: str | None = None) -> Actor:
     return Actor(u.name, u.role, institution_id=u.institution_id, jurisdiction=u.jurisdiction,
                  address=address)
-
-
-def _aware(t: dt.datetime) -> dt.datetime:
-    return t if t.tzinfo else t.replace(tzinfo=dt.timezone.utc)
 
 
 def add_user(s: Session, actor: Actor, *, name: str, role: str,
@@ -153,11 +137,11 @@ def authenticate(s: Session, name: str, password: str, address: str | None) -> U
 
     u = s.execute(select(User).where(User.name == (name or ""))).scalar_one_or_none()
     now = utcnow()
-    if u is not None and u.locked_until and _aware(u.locked_until) > now:
+    if u is not None and u.locked_until and aware(u.locked_until) > now:
         raise AccountLocked(
-            f"连续输错密码 {MAX_FAILURES} 次，账户已锁定至 {_aware(u.locked_until):%H:%M}（UTC）",
+            f"连续输错密码 {MAX_FAILURES} 次，账户已锁定至 {aware(u.locked_until):%H:%M}（UTC）",
             f"too many wrong passwords: the account is locked until "
-            f"{_aware(u.locked_until):%H:%M} UTC")
+            f"{aware(u.locked_until):%H:%M} UTC")
     try:
         _hasher().verify(u.password_hash if u else _dummy_hash(), password or "")
         ok = u is not None and u.active
@@ -195,7 +179,7 @@ def issue_token(s: Session, u: User, label: str, address: str | None = None) -> 
 def user_for_token(s: Session, token: str) -> User:
     t = s.execute(select(ApiToken).where(ApiToken.token_hash == token_hash(token or ""))
                   ).scalar_one_or_none()
-    if t is None or t.revoked_at is not None or _aware(t.expires_at) <= utcnow() \
+    if t is None or t.revoked_at is not None or aware(t.expires_at) <= utcnow() \
             or not t.user.active:
         raise Unauthenticated("令牌无效或已过期，请重新登录", "the token is not valid (expired, "
                               "revoked or unknown): log in again")

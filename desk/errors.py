@@ -5,7 +5,8 @@ from __future__ import annotations
 from forms.errors import InputInvalid, XieyiError
 
 __all__ = ["DeskError", "DatabaseNotMigrated", "DatabaseUnavailable", "StoreError",
-           "NotFound", "TransitionNotAllowed", "InstitutionInvalid", "Conflict", "Forbidden"]
+           "NotFound", "TransitionNotAllowed", "InstitutionInvalid", "Conflict", "Forbidden",
+           "Unauthenticated", "AccountLocked"]
 
 
 class DeskError(XieyiError):
@@ -64,6 +65,20 @@ class Forbidden(DeskError):
     code = "forbidden"
     exit_status = 2
     http_status = 403
+
+
+class Unauthenticated(DeskError):
+    """No log-in, a wrong password, or a token that is not (or no longer) valid."""
+
+    code = "unauthenticated"
+    exit_status = 2
+    http_status = 401
+
+
+class AccountLocked(DeskError):
+    code = "account_locked"
+    exit_status = 2
+    http_status = 429
 
 
 class InstitutionInvalid(InputInvalid):

@@ -352,6 +352,15 @@ def test_a_correction_keeps_the_parsed_value_and_recomputes_the_findings(desk, j
     assert fact["value"] == "2020-01-01"
     with pytest.raises(InputInvalid):  # the form's own type check
         desk.correct(REVIEWER, doc["id"], "license_date", "not a date", "x")
+    # the audit trail's before-value is this field's, not the last correction's of another
+    parsed_beds = got["result"]["record"]["rated_beds"]
+    desk.correct(REVIEWER, doc["id"], "rated_beds", parsed_beds + 1, "核对原件")
+    desk.correct(REVIEWER, doc["id"], "license_date", "2021-01-01", "再次核对")
+    entries = [e for e in desk.audit_entries(AUDITOR)["items"]
+               if e["action"] == "document.correct"]
+    assert [(e["before"]["field"], e["before"]["value"]) for e in entries] == [
+        ("license_date", "2024-07-01"), ("rated_beds", parsed_beds),
+        ("license_date", "2020-01-01")]
 
 
 # ---------------------------------------------------------------- who sees what
