@@ -79,10 +79,12 @@ def build_parser() -> argparse.ArgumentParser:
                          " / JSON record file, - for stdin; none for a blank form")
     pr.add_argument("-o", "--output", required=True, metavar="OUT", help="输出文件 / output file")
     pr.add_argument("--typing-font", choices=TYPING_FONTS, default="embedded",
-                    help="PDF：在阅读器里输入新值所用的字体。embedded（缺省）内嵌完整的 GBK 字体，"
-                         "任何阅读器和重绘字段的工具都显示正确，文件约 1.6 MB；viewer 用阅读器"
-                         "自带的宋体，文件约 40–100 KB / PDF: the font typed values are drawn "
-                         "with (embedded: any viewer; viewer: small files)")
+                    help="PDF：在阅读器里输入新值所用的字体。embedded（缺省）内嵌完整的 GBK 黑体，"
+                         "任何阅读器和重绘字段的工具都显示正确，文件约 1.6 MB；song 内嵌与表格正文"
+                         "相同的宋体（GBK 及扩展 A 区），文件约 9 MB；viewer 用阅读器自带的宋体，"
+                         "文件约 40–100 KB / PDF: the font typed values are drawn with "
+                         "(embedded: a GBK Hei, any viewer; song: the form's Song, 9 MB; "
+                         "viewer: small files)")
 
     for module in _feature_modules():
         COMMANDS.update(module.register_commands(sub, _Parser))

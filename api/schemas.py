@@ -118,17 +118,19 @@ class ErrorSchema(_Ordered):
     details = mf.List(mf.Nested(ErrorDetailSchema))
 
 
-TYPING_FONTS = ("embedded", "viewer")
+TYPING_FONTS = ("embedded", "song", "viewer")
 
 
 class TypingFontQuerySchema(ma.Schema):
     typing_font = mf.String(
         load_default="embedded",
         validate=mv.OneOf(TYPING_FONTS, error="not_a_choice"),
-        metadata={"description": "PDF 中输入新值所用的字体：embedded 内嵌完整的 GBK 字体（约"
-                                 " 1.6 MB，任何阅读器和重绘字段的工具都显示正确），viewer 用阅读器"
-                                 "自带的宋体（文件约 40–100 KB）/ the font typed values are drawn "
-                                 "with: embedded (any viewer or tool), viewer (small files)"},
+        metadata={"description": "PDF 中输入新值所用的字体：embedded 内嵌完整的 GBK 黑体（约"
+                                 " 1.6 MB，任何阅读器和重绘字段的工具都显示正确），song 内嵌与表格"
+                                 "正文相同的宋体（GBK 及扩展 A 区，约 9 MB），viewer 用阅读器自带的"
+                                 "宋体（文件约 40–100 KB）/ the font typed values are drawn with: "
+                                 "embedded (a GBK Hei, any viewer), song (the form's own Song, "
+                                 "GBK and CJK Extension A, about 9 MB), viewer (small files)"},
     )
 
 

@@ -247,6 +247,41 @@ def test_the_download_embeds_the_font_viewers_type_with(client, capsys, tmp_path
     capsys.readouterr()
 
 
+def _glyph_chars(pdf: bytes) -> set[str]:
+    """The characters the typing font's embedded program has an outline for."""
+    from fontTools.ttLib import TTFont
+
+    program = _typing_font(pdf)["/FontFile2"].get_object().get_data()
+    font = TTFont(io.BytesIO(program))
+    glyf = font["glyf"]
+    return {chr(cp) for cp, name in font.getBestCmap().items()
+            if glyf[name].numberOfContours != 0}
+
+
+def test_the_song_typing_font_types_like_the_form_body(client):
+    """?typing_font=song embeds the Song of the form's pages, whole: GBK and CJK Extension A
+    (㐀, which GBK lacks and the Hei typing font has no outline for), so a value typed in
+    a viewer looks like the printed form.  It costs about 9 MB a file, measured here."""
+    song = client.get("/api/forms/jingdezhen-application.pdf?typing_font=song")
+    hei = client.get("/api/forms/jingdezhen-application.pdf")
+    assert song.status_code == 200
+    assert str(_typing_font(song.data)["/FontName"]) == "/XieyiSong"
+    assert 8_000_000 < len(song.data) < 10_000_000
+    value = "堃喆㐀彧昶医院"
+    assert set(value) <= _glyph_chars(song.data)
+    assert "㐀" not in _glyph_chars(hei.data) and set("堃喆彧昶") <= _glyph_chars(hei.data)
+    # pypdf draws with it: the printed box shows the value, and it reads back exactly
+    spec = get_form("jingdezhen-application")
+    printed = _flattened_by_pypdf(song.data, {"institution_name": value})
+    assert _text_in_box(printed, spec, "institution_name") == value
+    writer = PdfWriter(clone_from=PdfReader(io.BytesIO(song.data)))
+    writer.update_page_form_field_values(writer.pages[0], {"institution_name": value})
+    out = io.BytesIO()
+    writer.write(out)
+    r = parse_pdf(out.getvalue())
+    assert r.record["institution_name"] == value and r.warnings == []
+
+
 def _flattened_by_pypdf(pdf: bytes, values: dict) -> bytes:
     writer = PdfWriter(clone_from=PdfReader(io.BytesIO(pdf)))
     writer.update_page_form_field_values(None, values, flatten=True)

@@ -23,7 +23,9 @@ Field conventions the parser relies on:
 ``"viewer"`` names Adobe-GB1 STSong-Light without embedding it (small files;
 the viewer brings its own Chinese font), ``"embedded"`` embeds a whole GBK
 font (WenQuanYi Micro Hei cut to GBK, about 1.6 MB) so typing works in any
-viewer.  Values we fill in are always drawn with the embedded Song subset.
+viewer, ``"song"`` embeds the whole Song font of the pages (GBK and CJK
+Extension A, about 9 MB) so typed values look like the form body.  Values we
+fill in are always drawn with the embedded Song subset.
 """
 
 from __future__ import annotations

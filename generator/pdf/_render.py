@@ -37,6 +37,7 @@ from forms import FormSpec
 
 from forms.layout import (
     HEX4,
+    SONG_NAME,
     TYPING_NAME,
     ExtensibleSubset,
     FontStreams,
@@ -64,7 +65,7 @@ AP_RESOURCES = 5
 ALWAYS_EMBEDDED = "".join(chr(c) for c in range(0x20, 0x7F))
 #: resource name of the typing font in /DR, the one /DA names
 TYPING_FONT = "TyF"
-TYPING_FONTS = ("viewer", "embedded")
+TYPING_FONTS = ("viewer", "embedded", "song")
 
 #: value text: inner padding of a box, line spacing, smallest size we shrink to
 VALUE_PAD_X = 2.0
@@ -181,11 +182,14 @@ def _typing_font(w: PdfWriter, kind: str) -> int:
             "<< /Type /Font /Subtype /Type0 /BaseFont /STSong-Light /Encoding /Identity-H "
             f"/DescendantFonts [{ref(cid)}] >>"
         )
-    tf = prepared_font("typing")
+    # "embedded": the Hei typing font, GBK (1.6 MB); "song": the whole Song font of the
+    # pages, GBK and CJK Extension A, so typed values look like the form body (9 MB)
+    tf = prepared_font("song" if kind == "song" else "typing")
     fs = _typing_cache.get(tf.path)
     if fs is None:
         n = len(tf.codepoints)
-        fs = FontStreams(TYPING_NAME, tf.full_compressed(), len(tf.data),
+        name = SONG_NAME if kind == "song" else TYPING_NAME
+        fs = FontStreams(name, tf.full_compressed(), len(tf.data),
                          tf.w_array(range(n + 1)), zlib.compress(tf.to_unicode(), 9))
         _typing_cache[tf.path] = fs
     return _type0(w, tf, fs)
