@@ -99,15 +99,43 @@ class Api(_Api):
             zh, en = "请求参数不合要求", "the request parameters are not valid"
         headers = {k: v for k, v in error.get_headers() if k.lower() != "content-type"}
         headers.update(data.get("headers") or {})
+        if for_page():
+            resp = error_page(status, zh, en)
+            resp.headers.extend(headers)
+            return resp
         resp = jsonify(error_body(code, zh, en, details))
         resp.status_code = status
         resp.headers.extend(headers)
         return resp
 
 
+def for_page() -> bool:
+    """Whether the request is a page's (people read the answer), not the API's."""
+    from flask import request
+
+    return not request.path.startswith("/api/")
+
+
+#: a page's error title by status
+_PAGE_TITLES = {400: "请求有误", 401: "请先登录", 403: "无权访问", 404: "页面不存在",
+                405: "不支持的操作", 409: "状态已变化", 413: "文件太大", 422: "内容不合要求",
+                429: "操作太频繁"}
+
+
+def error_page(status: int, message_zh: str, message_en: str):
+    """An error as a page in Chinese (never a traceback), with its status."""
+    from flask import make_response, render_template
+
+    title = _PAGE_TITLES.get(status, "出错了")
+    return make_response(render_template("error.html", title=title, message=message_zh,
+                                         message_en=message_en), status)
+
+
 def _handle_xieyi_error(error: XieyiError):
     if error.http_status >= 500:
         current_app.logger.error("%s: %s", error.code, error.message_en)
+    if for_page():
+        return error_page(error.http_status, error.message_zh, error.message_en)
     resp = jsonify(error.to_dict())
     resp.status_code = error.http_status
     if error.http_status == 401:

@@ -45,7 +45,7 @@ def _binary(description: str, *fmts: str) -> dict:
 _NOT_FOUND = {"schema": ErrorSchema, "description": "未知的表单 / unknown form"}
 
 
-def _file(spec, fmt: str, data: bytes, *, store: bool) -> Response:
+def file_response(spec, fmt: str, data: bytes, *, store: bool) -> Response:
     resp = Response(data, mimetype=MIMETYPES[fmt])
     resp.headers["Content-Disposition"] = content_disposition(spec, fmt)
     # a pre-filled form carries someone's data: no cache keeps it
@@ -83,7 +83,7 @@ def show_form(form_id: str):
 def blank_pdf(form_id: str, typing_font: str):
     """空白 PDF / the blank form as a fillable PDF"""
     spec = get_form(form_id)
-    return _file(spec, "pdf", render(spec, "pdf", typing_font=typing_font), store=True)
+    return file_response(spec, "pdf", render(spec, "pdf", typing_font=typing_font), store=True)
 
 
 @bp.route("/<formid:form_id>.docx")
@@ -92,7 +92,7 @@ def blank_pdf(form_id: str, typing_font: str):
 def blank_docx(form_id: str):
     """空白 DOCX / the blank form as a Word document"""
     spec = get_form(form_id)
-    return _file(spec, "docx", render(spec, "docx"), store=True)
+    return file_response(spec, "docx", render(spec, "docx"), store=True)
 
 
 @bp.route("/<formid:form_id>/render", methods=["POST"])
@@ -131,4 +131,4 @@ def render_form(form_id: str, format: str,  # noqa: A002 - the query parameter's
         if not request.is_json:
             raise UnsupportedMediaType()
         data = parse_json(raw, "请求体", "the request body")
-    return _file(spec, format, render(spec, format, data, typing_font), store=False)
+    return file_response(spec, format, render(spec, format, data, typing_font), store=False)

@@ -235,6 +235,26 @@ class FormSpec:                    # description for every cache lookup would co
         return self._fields_by_id[field_id]
 
     @cached_property
+    def subtitle(self) -> str | None:
+        """The line printed under the title that tells forms of one title apart
+        (山西 附件2's four tables for assistive devices: （假眼配置机构）…), else None."""
+        for i, b in enumerate(self.blocks[:-1]):
+            if isinstance(b, Text) and b.paragraph.runs == (self.title,):
+                nxt = self.blocks[i + 1]
+                if isinstance(nxt, Text) and nxt.paragraph.align == "center" \
+                        and all(isinstance(r, str) for r in nxt.paragraph.runs):
+                    line = "".join(nxt.paragraph.runs).strip()
+                    if line[:1] in "(（" and line[-1:] in ")）":
+                        return line
+                return None
+        return None
+
+    @property
+    def full_title(self) -> str:
+        """The title with its distinguishing subtitle, if any."""
+        return self.title + (self.subtitle or "")
+
+    @cached_property
     def _fields_by_id(self) -> dict[str, Field]:
         return {f.id: f for f in self.fields}
 

@@ -5,6 +5,8 @@
 #   bash scripts/setup.sh --with-libreoffice   # and LibreOffice, which the tests need
 #   bash scripts/setup.sh --with-postgresql    # and PostgreSQL's server, which the tests
 #                                              # start in a temporary directory
+#   bash scripts/setup.sh --with-chromium      # and Debian's Chromium, which the browser
+#                                              # tests drive (Playwright, headless)
 #
 # Idempotent: packages already installed are skipped (dpkg), apt-get update
 # runs only when something is missing, and pip runs only when pyproject.toml,
@@ -19,11 +21,13 @@ VENV=$ROOT/.venv
 
 with_libreoffice=0
 with_postgresql=0
+with_chromium=0
 for arg in "$@"; do
     case $arg in
         --with-libreoffice) with_libreoffice=1 ;;
         --with-postgresql) with_postgresql=1 ;;
-        -h|--help) sed -n '2,14p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+        --with-chromium) with_chromium=1 ;;
+        -h|--help) sed -n '2,15p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
         *) echo "setup.sh: 未知选项 / unknown option: $arg" >&2; exit 2 ;;
     esac
 done
@@ -53,6 +57,10 @@ if (( with_postgresql )); then
     # the server binaries only: tests/postgres.py runs initdb in a temporary directory on a
     # free port (the package's own cluster is not used)
     packages+=(postgresql)
+fi
+if (( with_chromium )); then
+    # Playwright's own browser download is not reachable here: the tests launch Debian's
+    packages+=(chromium)
 fi
 if [[ -z $PY ]]; then
     packages+=(python3 python3-venv)

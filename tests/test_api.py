@@ -300,7 +300,10 @@ def test_default_limit_is_set(app):
 # ---------------------------------------------------------------- every error has one shape
 
 def test_404_405_shape(client):
-    assert_error(client.get("/no/such/page"), 404, "not_found")
+    assert_error(client.get("/api/no/such/thing"), 404, "not_found")
+    page = client.get("/no/such/page")  # a page's error is a page, in Chinese
+    assert page.status_code == 404 and page.mimetype == "text/html"
+    assert "页面不存在" in page.get_data(as_text=True)
     resp = client.delete("/api/forms")
     assert_error(resp, 405, "method_not_allowed")
     assert "GET" in resp.headers["Allow"]
@@ -309,13 +312,18 @@ def test_404_405_shape(client):
 def test_500_shape_shows_nothing_inside():
     app = create_app({"TESTING": True, "PROPAGATE_EXCEPTIONS": False})
 
+    @app.route("/api/boom")
     @app.route("/boom")
     def boom():
         raise RuntimeError("secret internals")
 
-    resp = app.test_client().get("/boom")
+    resp = app.test_client().get("/api/boom")
     body = assert_error(resp, 500, "internal_error")
     assert "secret" not in json.dumps(body) and "Traceback" not in resp.get_data(as_text=True)
+    page = app.test_client().get("/boom")
+    assert page.status_code == 500 and page.mimetype == "text/html"
+    assert "服务内部错误" in page.get_data(as_text=True)
+    assert "secret" not in page.get_data(as_text=True)
 
 
 def test_config_from_environment(monkeypatch):
