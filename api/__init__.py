@@ -91,6 +91,9 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
 
     page_session.init_app(app)
     app.register_blueprint(page_session.bp)
+    from . import pages_desk
+
+    app.register_blueprint(pages_desk.bp)
 
     @app.context_processor
     def _docs_links() -> dict:

@@ -20,6 +20,7 @@ from forms import Field, FormSpec, all_forms, form_errata, get_form, validate_re
 from forms.errors import RecordInvalid, UnknownForm
 
 from .schemas import derived_mark, form_validity
+from .session import check_csrf
 
 bp = Blueprint("pages", __name__)
 
@@ -34,13 +35,7 @@ CATEGORY_ZH = {"medical": "医疗机构", "rehab": "康复机构", "assistive": 
 _INTEGER = re.compile(r"-?\d{1,18}")
 
 
-@bp.before_request
-def _csrf() -> None:
-    """Every form these pages post carries its CSRF token (a 400 page otherwise)."""
-    if request.method == "POST":
-        from flask import current_app
-
-        current_app.extensions["csrf"].protect()
+bp.before_request(check_csrf)
 
 
 def _spec(form_id: str) -> FormSpec:
@@ -158,15 +153,6 @@ def _shown_rows(f: Field) -> int:
     return f.max_rows or 10
 
 
-def _problems(spec: FormSpec, data: dict) -> tuple[dict | None, list[dict]]:
-    try:
-        return validate_record(spec, data, complete=False), []
-    except RecordInvalid as e:
-        # a problem's path is its input's name (``staff.0.name``: a row's column)
-        return None, [{"field": p.field, "message_zh": p.message_zh,
-                       "message_en": p.message_en} for p in e.details]
-
-
 @bp.route("/forms/<formid:form_id>/fill", methods=["GET", "POST"])
 def fill_page(form_id: str):
     spec = _spec(form_id)
@@ -175,26 +161,55 @@ def fill_page(form_id: str):
     if request.method == "POST":
         values = request.form
         data = record_from_form(spec, request.form)
-        record, problems = _problems(spec, data)
+        record, problems = problems_of(spec, data)
         fmt = request.form.get("format")
         if record is not None and fmt in ("pdf", "docx"):
             from .forms import file_response
             from .render import render_record
 
             return file_response(spec, fmt, render_record(spec, fmt, record), store=False)
-    status = 422 if problems else 200
+    return render_fill(spec, values, problems)
+
+
+def render_fill(spec: FormSpec, values, problems: list[dict]):
+    """The fill page, with what was typed and what is wrong with it (422 then)."""
     return render_template("fill.html", spec=spec, values=values, problems=problems,
                            sections=_sections(spec),
                            by_input={p["field"]: p for p in problems},
                            shown_rows=_shown_rows, input_name=_input_name,
-                           **_page_helpers()), status
+                           open_cases=_open_cases(spec), **_page_helpers()), \
+        422 if problems else 200
+
+
+def _open_cases(spec: FormSpec) -> list[dict]:
+    """An institution's cases the form may be submitted into (its jurisdiction, open for
+    uploads); none for anyone else."""
+    from flask_login import current_user
+
+    if not current_user.is_authenticated or current_user.actor.role != "institution":
+        return []
+    from .desk import desk
+
+    found = desk().cases(current_user.actor, per_page=100)["items"]
+    return [c for c in found if c["jurisdiction"] == spec.jurisdiction
+            and c["category"] in spec.categories and c["status"] in ("submitted", "returned")]
+
+
+def problems_of(spec: FormSpec, data: dict, complete: bool = False):
+    """(typed record or None, problems as the page shows them)."""
+    try:
+        return validate_record(spec, data, complete=complete), []
+    except RecordInvalid as e:
+        # a problem's path is its input's name (``staff.0.name``: a row's column)
+        return None, [{"field": p.field, "message_zh": p.message_zh,
+                       "message_en": p.message_en} for p in e.details]
 
 
 @bp.route("/forms/<formid:form_id>/check", methods=["POST"])
 def check_page(form_id: str):
     """The fill page's problems, as the API words them (asked by the page as values change)."""
     spec = _spec(form_id)
-    _, problems = _problems(spec, record_from_form(spec, request.form))
+    _, problems = problems_of(spec, record_from_form(spec, request.form))
     return jsonify({"problems": problems})
 
 
@@ -222,7 +237,7 @@ def materials_page():
                 continue
             if category == "assistive" and kind and r.kinds and kind not in r.kinds:
                 continue
-            items.append({"rule": r, "form": _form_of_material(r.title, forms_here),
+            items.append({"rule": r, "form": form_of_material(r.title, forms_here),
                           "kinds": "、".join(rules.KIND_ZH[k] for k in r.kinds)})
     return render_template(
         "materials.html", jurisdictions=jurisdictions, jur=jur, category=category, kind=kind,
@@ -230,7 +245,7 @@ def materials_page():
         categories=rules.CATEGORY_ZH, kinds=rules.KIND_ZH, **_page_helpers())
 
 
-def _form_of_material(title: str, specs: list[FormSpec]) -> FormSpec | None:
+def form_of_material(title: str, specs: list[FormSpec]) -> FormSpec | None:
     """The form a material is (《工伤保险定点服务机构申请表》（附件1）: the 附件1 form)."""
     for s in specs:
         if s.title in title:

@@ -1,4 +1,4 @@
-"""Log-in for pages: ``/login``, ``/logout``, ``/desk`` (the user's cases).
+"""Log-in for pages: ``/login``, ``/logout`` (the desk's pages are ``api/pages_desk.py``).
 
 Pages authenticate by a session cookie (Flask-Login; HttpOnly, SameSite=Lax, 8 hours);
 every form they post carries a CSRF token (Flask-WTF's ``CSRFProtect``, checked only on
@@ -98,13 +98,16 @@ def init_app(app) -> None:
                                           "(CSRF token missing or invalid): reload and retry."), 400
 
 
-@bp.before_request
-def _csrf() -> None:
-    """Every form these pages post carries its CSRF token (a 400 page otherwise)."""
+def check_csrf() -> None:
+    """Every form the pages post carries its CSRF token (a 400 page otherwise): a
+    ``before_request`` of each blueprint of pages."""
     if request.method == "POST":
         from flask import current_app
 
         current_app.extensions["csrf"].protect()
+
+
+bp.before_request(check_csrf)
 
 
 def _safe_next(target: str | None) -> str:
@@ -113,7 +116,7 @@ def _safe_next(target: str | None) -> str:
     if target and target.startswith("/") and not target.startswith("//") \
             and "\\" not in target and not urlsplit(target).netloc:
         return target
-    return url_for("session.desk_page")
+    return url_for("desk_pages.cases_page")
 
 
 @bp.route("/login", methods=["GET", "POST"])
@@ -152,14 +155,3 @@ def logout_page():
     logout_user()
     session.clear()
     return redirect(url_for("session.login_page"))
-
-
-@bp.route("/desk")
-@login_required
-def desk_page():
-    from flask_login import current_user
-
-    from .desk import desk
-
-    a = current_user.actor
-    return render_template("desk.html", me=desk().whoami(a), cases=desk().cases(a, per_page=50))

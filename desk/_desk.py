@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import threading
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -83,6 +84,9 @@ INTAKE_STEP = "supplement_notice"
 REPLY_STEP = "supplement_reply"
 #: and the evaluation's limit from acceptance, while the case is in review
 EVALUATION_STEP = "evaluation"
+#: the widths page images are drawn at (a screen's, a wide screen's): few, so the cache
+#: holds few images of each page
+PAGE_WIDTHS = (1000, 1600)
 #: the scoring tables a panel fills for an application (not the annual assessment)
 SCORED_PURPOSES = ("admission", "entered", "checklist")
 
@@ -106,6 +110,8 @@ class DeskSettings:
 
     database_url: str
     store_url: str
+    #: where page images of stored documents are kept, by content hash ("" keeps none)
+    cache_dir: str = ""
 
     def __post_init__(self) -> None:
         if not self.database_url.startswith(("sqlite", "postgresql")):
@@ -119,7 +125,8 @@ class DeskSettings:
         data_dir = Path(m.get(f"{prefix}DATA_DIR") or default_data_dir())
         return cls(database_url=m.get(f"{prefix}DATABASE_URL")
                    or f"sqlite:///{data_dir / 'xieyi.sqlite3'}",
-                   store_url=m.get(f"{prefix}STORE_URL") or str(data_dir / "store"))
+                   store_url=m.get(f"{prefix}STORE_URL") or str(data_dir / "store"),
+                   cache_dir=m.get(f"{prefix}CACHE_DIR") or str(data_dir / "cache"))
 
     @classmethod
     def from_env(cls) -> DeskSettings:
@@ -524,6 +531,80 @@ class Desk:
         if sha256_of(data) != sha:
             raise StoreError(f"文件库中的文件 {sha} 已损坏", f"the stored blob {sha} is damaged")
         return name, media, data
+
+    # ------------------------------------------------------------ page images
+
+    def page_sizes(self, actor: Actor, doc_id: Any) -> list[tuple[float, float]]:
+        """Each page's (width, height) in points of a stored PDF (cached by its hash)."""
+        import json
+
+        from parser import page_sizes
+
+        sha, data = self._stored_pdf(actor, doc_id)
+        cached = self._cached(sha, "sizes.json")
+        if cached is not None:
+            return [tuple(p) for p in json.loads(cached)]
+        sizes = page_sizes(data())
+        self._cache(sha, "sizes.json", json.dumps(sizes).encode())
+        return sizes
+
+    def page_image(self, actor: Actor, doc_id: Any, page: int, width: int) -> bytes:
+        """Page ``page`` (1-based) of a stored PDF as a PNG ``width`` pixels wide, drawn in
+        a parse worker under its limits; kept by the file's hash, so a file seen once is
+        not drawn again (the original never changes)."""
+        from parser import page_image
+
+        if width not in PAGE_WIDTHS:
+            raise InputInvalid(f"图像宽度只能是 {'、'.join(map(str, PAGE_WIDTHS))} 像素",
+                               f"the width must be one of {PAGE_WIDTHS}")
+        pages = len(self.page_sizes(actor, doc_id))
+        if not 1 <= int(page) <= pages:
+            raise NotFound(f"文件没有第 {page} 页（共 {pages} 页）",
+                           f"the file has no page {page} (it has {pages})")
+        sha, data = self._stored_pdf(actor, doc_id)
+        name = f"{int(page)}-{width}.png"
+        cached = self._cached(sha, name)
+        if cached is not None:
+            return cached
+        png = page_image(data(), int(page), width=width)
+        self._cache(sha, name, png)
+        return png
+
+    def _stored_pdf(self, actor: Actor, doc_id: Any) -> tuple[str, Callable[[], bytes]]:
+        with self._session() as s:
+            doc = self._document(s, actor, doc_id)
+            sha, media, state = doc.sha256, doc.blob.media_type, doc.state
+        # a file read as a form is a PDF whatever type the browser sent with it
+        if media != "application/pdf" and state != "read":
+            raise InputInvalid("只有 PDF 文件有页面图像", "only a PDF has page images")
+
+        def data() -> bytes:
+            raw = self.store.get(sha)
+            if sha256_of(raw) != sha:
+                raise StoreError(f"文件库中的文件 {sha} 已损坏", f"the stored blob {sha} is damaged")
+            return raw
+
+        return sha, data
+
+    def _cached(self, sha: str, name: str) -> bytes | None:
+        if not self.settings.cache_dir:
+            return None
+        try:
+            return (Path(self.settings.cache_dir) / "pages" / sha / name).read_bytes()
+        except OSError:
+            return None
+
+    def _cache(self, sha: str, name: str, data: bytes) -> None:
+        if not self.settings.cache_dir:
+            return
+        folder = Path(self.settings.cache_dir) / "pages" / sha
+        try:
+            folder.mkdir(parents=True, exist_ok=True)
+            tmp = folder / f".{name}.{os.getpid()}.{threading.get_ident()}"
+            tmp.write_bytes(data)
+            os.replace(tmp, folder / name)
+        except OSError:  # a cache that cannot be written only costs a redraw
+            pass
 
     def correct(self, actor: Actor, doc_id: Any, field: str, value: Any, reason: str) -> dict:
         """A reviewer's correction of one value of a document's record: the parsed value

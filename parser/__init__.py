@@ -39,8 +39,8 @@ from forms.errors import FieldProblem, ParseError, ParseInternal
 from ._limits import Limits
 from ._result import ParseResult
 
-__all__ = ["parse_pdf", "Limits", "ParseResult", "ParseError", "warm_up", "shutdown",
-           "configure_workers"]
+__all__ = ["parse_pdf", "page_sizes", "page_image", "Limits", "ParseResult", "ParseError",
+           "warm_up", "shutdown", "configure_workers"]
 
 # the error classes a worker may name in its answer
 _ERRORS = {name: getattr(_errors, name) for name in (
@@ -62,14 +62,50 @@ def parse_pdf(data: bytes, *, limits: Limits | None = None, isolate: bool = True
     _work.check_header(data)
     if not isolate:
         return ParseResult.from_dict(_work.parse_bytes(data, limits))
+    return ParseResult.from_dict(_in_worker(data, limits, None))
+
+
+def _in_worker(data: bytes, limits: Limits, job: tuple | None):
     from . import _pool
 
-    answer = _pool.pool().run(data, limits)
+    answer = _pool.pool().run(data, limits, job)
     if answer[0] == "ok":
-        return ParseResult.from_dict(answer[1])
+        return answer[1]
     _, name, zh, en, details = answer
     cls = _ERRORS.get(name, ParseInternal)
     raise cls(zh, en, [FieldProblem(**d) for d in details])
+
+
+def _checked(data, limits: Limits | None) -> tuple[bytes, Limits]:
+    limits = limits or Limits()
+    if not isinstance(data, (bytes, bytearray, memoryview)):
+        raise TypeError("the file's bytes are needed")
+    data = bytes(data)
+    from . import _work
+
+    _work.check_size(data, limits)
+    _work.check_header(data)
+    return data, limits
+
+
+def page_sizes(data: bytes, *, limits: Limits | None = None) -> list[tuple[float, float]]:
+    """Each page's (width, height) in points, read in a worker under ``limits``."""
+    data, limits = _checked(data, limits)
+    return [tuple(p) for p in _in_worker(data, limits, ("sizes",))]
+
+
+def page_image(data: bytes, page: int, *, width: int = 1000,
+               limits: Limits | None = None) -> bytes:
+    """Page ``page`` (1-based) as a PNG ``width`` pixels wide, drawn by PDFium in a worker
+    under ``limits`` (the boxes of ``ParseResult.fields`` scale by ``width`` / page width)."""
+    from ._pages import MAX_WIDTH
+
+    if not 1 <= int(width) <= MAX_WIDTH:
+        raise ValueError(f"width must be between 1 and {MAX_WIDTH} pixels")
+    if int(page) < 1:
+        raise ValueError("pages are numbered from 1")
+    data, limits = _checked(data, limits)
+    return _in_worker(data, limits, ("png", int(page), int(width)))
 
 
 def warm_up(limits: Limits | None = None) -> None:

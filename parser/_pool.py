@@ -144,21 +144,22 @@ class WorkerPool:
                 w.kill()
             self._cond.notify()
 
-    def run(self, data: bytes, limits: Limits):
+    def run(self, data: bytes, limits: Limits, job: tuple | None = None):
         """The worker's answer for one file: ``("ok", dict)`` or ``("error", class name, zh,
-        en, details)``; raises ``ParseTimeout`` / ``ParseResourceLimit`` itself."""
+        en, details)``; raises ``ParseTimeout`` / ``ParseResourceLimit`` itself.  ``job``:
+        None parses the file, else what ``_work.do_job`` names (page sizes, a page image)."""
         w = self._acquire(limits.memory_limit)
         keep = False
         try:
             deadline = time.monotonic() + limits.time_limit
             try:
-                w.conn.send((data, limits.to_dict()))
+                w.conn.send((data, limits.to_dict(), job))
             except (OSError, ValueError):  # the worker died while idle: one fresh try
                 with self._cond:
                     self._all.discard(w)
                 w.kill()
                 w = self._start(limits.memory_limit)
-                w.conn.send((data, limits.to_dict()))
+                w.conn.send((data, limits.to_dict(), job))
             if not w.conn.poll(max(0.0, deadline - time.monotonic())):
                 raise ParseTimeout(
                     f"读取文件超时（上限 {limits.time_limit:g} 秒），已中止",

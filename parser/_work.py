@@ -387,8 +387,29 @@ def _die_with_parent() -> None:
 RETIRE_GROWTH = 200 * MiB
 
 
+def do_job(data: bytes, limits: Limits, job: tuple | None):
+    """One call's work: parse (``job`` None), ``("sizes",)`` or ``("png", page, width)``."""
+    if job is None:
+        return parse_bytes(data, limits)
+    from . import _pages
+
+    # PDFium inflates in C, out of the inflate caps' reach: the worker's address-space
+    # cap and the caller's clock bound it (a failed allocation that kills the worker is
+    # answered as the resource limit)
+    try:
+        if job[0] == "sizes":
+            return _pages.page_sizes(data, limits.max_pages)
+        if job[0] == "png":
+            return _pages.page_png(data, job[1], job[2], limits.max_pages)
+    except MemoryError:
+        raise ParseResourceLimit("生成页面图像所需内存超过上限",
+                                 "drawing the page needs more memory than allowed") from None
+    raise ValueError(f"unknown job {job[0]!r}")
+
+
 def serve(conn, memory_limit: int) -> None:
-    """A worker's loop: ``(data, limits)`` in, ``("ok", result)`` or ``("error", …)`` out."""
+    """A worker's loop: ``(data, limits, job)`` in, ``("ok", result)`` or ``("error", …)``
+    out; ``job`` None parses the file (``do_job``)."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle
     _die_with_parent()
     # what the worker inherited stays shared with its parent: a collection that visited
@@ -401,12 +422,12 @@ def serve(conn, memory_limit: int) -> None:
     base = None
     while True:
         try:
-            data, limits = conn.recv()
+            data, limits, job = conn.recv()
         except (EOFError, OSError, KeyboardInterrupt):
             return
         retire = False
         try:
-            out = ("ok", parse_bytes(data, Limits(**limits)))
+            out = ("ok", do_job(data, Limits(**limits), job))
         except ParseError as e:
             out = ("error", type(e).__name__, e.message_zh, e.message_en,
                    [d.to_dict() for d in e.details])

@@ -1,0 +1,442 @@
+"""The review desk's pages, for the logged-in user of the session (``api/session.py``):
+the case list (``/desk``), a case (``/desk/cases/<id>``: its documents, the materials the
+jurisdiction asks for, its history, the actions the user's role may take), a document
+under review (``/desk/documents/<id>``: each page as an image with a box around every
+value read, the values with method and confidence, corrections, the findings with their
+articles).
+
+Every decision is the desk's (``desk.Desk``): who may see a case (another's is a 404),
+who may take which step, the deadlines, the audit trail.  These pages only gather what a
+person typed and show what the desk answers; a refusal comes back on the page it was
+asked from, in Chinese, and nothing already stored is lost.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+
+from flask import (Blueprint, Response, flash, redirect, render_template, request,
+                   url_for)
+from flask_login import current_user, login_required
+
+from forms import XieyiError
+
+from .session import check_csrf
+
+bp = Blueprint("desk_pages", __name__, url_prefix="/desk")
+
+#: a value read with less confidence than this is marked for the reviewer
+LOW_CONFIDENCE = 0.9
+#: the page image width the review page shows (one of desk's PAGE_WIDTHS)
+PAGE_WIDTH = 1000
+PER_PAGE = 20
+
+
+@bp.before_request
+def _upload_limit() -> None:
+    """Uploads are bounded by the parser's limit, not the JSON routes' MAX_CONTENT_LENGTH;
+    set before the CSRF check reads the form."""
+    if request.endpoint == "desk_pages.upload":
+        from .parse import MULTIPART_OVERHEAD, _limits
+
+        request.max_content_length = _limits().max_bytes + MULTIPART_OVERHEAD
+
+
+bp.before_request(check_csrf)
+
+
+@bp.context_processor
+def _names() -> dict:
+    import rules
+
+    return {"jurisdiction_zh": {j: rules.get_rule_set(j).document.name for j in rules.JURISDICTIONS},
+            "category_zh": rules.CATEGORY_ZH, "kind_zh": rules.KIND_ZH}
+
+
+def _desk():
+    from .desk import desk
+
+    return desk()
+
+
+def _actor():
+    return current_user.actor
+
+
+# ------------------------------------------------------------------ the case list
+
+@bp.route("")
+@login_required
+def cases_page():
+    from desk import STATUS_ZH, STATUSES
+
+    a = _actor()
+    status = request.args.get("status") or None
+    if status not in STATUSES:
+        status = None
+    before = _date(request.args.get("before"))
+    page = max(1, _int(request.args.get("page"), 1))
+    found = _desk().cases(a, status=status, deadline_before=before, page=page,
+                          per_page=PER_PAGE)
+    pages = max(1, -(-found["total"] // PER_PAGE))
+    return render_template("desk.html", me=_desk().whoami(a), cases=found, status=status,
+                           before=request.args.get("before") or "", statuses=STATUS_ZH,
+                           page=page, pages=pages, today=dt.date.today())
+
+
+@bp.route("/cases", methods=["POST"])
+@login_required
+def open_case():
+    """An institution's user opens a new application of its own institution."""
+    a = _actor()
+    try:
+        case = _desk().open_case(a, a.institution_id)
+    except XieyiError as e:
+        flash(e.message_zh, "error")
+        return redirect(url_for("desk_pages.cases_page"))
+    flash(f"已新建申请（案件 {case['id']}），请上传申请材料。", "ok")
+    return redirect(url_for("desk_pages.case_page", case_id=case["id"]))
+
+
+# ------------------------------------------------------------------ a case
+
+@bp.route("/cases/<int:case_id>")
+@login_required
+def case_page(case_id: int):
+    a = _actor()
+    case = _desk().case(a, case_id)
+    return render_template("case.html", case=case, me=_desk().whoami(a),
+                           materials=case_materials(case), slots=upload_slots(case),
+                           articles=_articles(case["jurisdiction"]),
+                           **_transition_words())
+
+
+def _transition_words() -> dict:
+    from desk import STATUS_ZH, TRANSITIONS
+
+    return {"status_zh": STATUS_ZH,
+            "action_zh": {(t.source, t.target): t.zh for t in TRANSITIONS}}
+
+
+def case_materials(case: dict) -> list[dict]:
+    """The materials the case's jurisdiction asks of its kind of institution, each with the
+    case's newest document for it (``material:<key>``, or the form the material is)."""
+    import rules
+
+    from .pages import form_of_material
+
+    from forms import all_forms
+
+    inst = case["institution"]
+    specs = [s for s in all_forms() if s.jurisdiction == case["jurisdiction"]
+             and case["category"] in s.categories]
+    latest = {d["slot"]: d for d in case.get("documents", [])}
+    out = []
+    for r in rules.get_rule_set(case["jurisdiction"]).rules:
+        if r.kind != "material" or case["category"] not in r.categories:
+            continue
+        if r.kinds and inst.get("sub_kind") and inst["sub_kind"] not in r.kinds:
+            continue
+        form = form_of_material(r.title, specs)
+        slot = form.id if form is not None else f"material:{r.material}"
+        out.append({"key": r.material, "title": r.title, "citation": r.citation,
+                    "advisory": r.advisory, "slot": slot, "form": form,
+                    "document": latest.get(slot)})
+    return out
+
+
+def upload_slots(case: dict) -> list[tuple[str, str]]:
+    """What may be uploaded to the case: (slot, the name a person reads)."""
+    from forms import all_forms
+
+    out = [(s.id, f"{s.full_title}（表单）") for s in all_forms()
+           if s.jurisdiction == case["jurisdiction"] and case["category"] in s.categories]
+    seen = {slot for slot, _ in out}
+    for m in case_materials(case):
+        if m["slot"] not in seen:
+            out.append((m["slot"], m["title"]))
+            seen.add(m["slot"])
+    out.append(("agreement:signed", "双方签字盖章的服务协议"))
+    return out
+
+
+def _articles(jurisdiction: str) -> list[tuple[str, str]]:
+    """The articles the jurisdiction's rules cite, for choosing a rejection's ground."""
+    import rules
+
+    seen: dict[str, str] = {}
+    for r in rules.get_rule_set(jurisdiction).rules:
+        seen.setdefault(r.citation.article, r.title)
+    return sorted(seen.items())
+
+
+@bp.route("/cases/<int:case_id>/documents", methods=["POST"])
+@login_required
+def upload(case_id: int):
+    from .parse import _limits
+
+    a = _actor()
+    limits = _limits()
+    f = request.files.get("file")
+    slot = request.form.get("slot") or ""
+    if f is None or not f.filename:
+        flash("请选择要上传的文件。", "error")
+        return redirect(url_for("desk_pages.case_page", case_id=case_id))
+    data = f.read(limits.max_bytes + 1)
+    if len(data) > limits.max_bytes:
+        flash(f"文件过大，上限 {limits.max_bytes // (1024 * 1024)} MB。", "error")
+        return redirect(url_for("desk_pages.case_page", case_id=case_id))
+    try:
+        doc = _desk().attach(a, case_id, slot=slot, filename=f.filename, data=data,
+                             media_type=(f.mimetype or "application/octet-stream")[:100])
+    except XieyiError as e:
+        if e.http_status == 404:
+            raise
+        flash(e.message_zh, "error")
+        return redirect(url_for("desk_pages.case_page", case_id=case_id))
+    if doc["state"] == "unreadable" and doc.get("error"):
+        flash(f"已保存“{doc['filename']}”，但无法读取：{doc['error']['message_zh']}", "error")
+    else:
+        flash(f"已上传“{doc['filename']}”。", "ok")
+    return redirect(url_for("desk_pages.case_page", case_id=case_id))
+
+
+@bp.route("/cases/<int:case_id>/move", methods=["POST"])
+@login_required
+def move(case_id: int):
+    """A step of the case: the items to correct, the reasons with their articles."""
+    a = _actor()
+    to = request.form.get("to") or ""
+    items: list | None = None
+    if to == "returned":
+        items = request.form.getlist("item") + [
+            line.strip() for line in (request.form.get("items_text") or "").splitlines()
+            if line.strip()]
+    elif to == "rejected":
+        items = []
+        for i in range(5):
+            reason = (request.form.get(f"reason_{i}") or "").strip()
+            article = (request.form.get(f"article_{i}") or "").strip()
+            if reason or article:
+                items.append({"reason": reason, "article": article})
+    try:
+        _desk().move(a, case_id, to, reason=(request.form.get("note") or "").strip() or None,
+                     items=items, working_days=_int(request.form.get("working_days"), None),
+                     expected_version=_int(request.form.get("version"), None))
+    except XieyiError as e:
+        if e.http_status == 404:
+            raise
+        details = "；".join(d.message_zh for d in e.details)
+        flash(e.message_zh + (f"：{details}" if details else ""), "error")
+        return redirect(url_for("desk_pages.case_page", case_id=case_id))
+    from desk import STATUS_ZH
+
+    flash(f"案件已改为“{STATUS_ZH.get(to, to)}”。", "ok")
+    return redirect(url_for("desk_pages.case_page", case_id=case_id))
+
+
+@bp.route("/cases/<int:case_id>/forms/<formid:form_id>", methods=["POST"])
+@login_required
+def submit_form(case_id: int, form_id: str):
+    """A form filled in the browser, submitted into the case: checked whole (every required
+    field), drawn as our fillable PDF and attached as an upload of that form would be."""
+    from forms import UnknownForm, get_form
+
+    from .pages import problems_of, record_from_form, render_fill
+    from .render import render_record
+
+    try:
+        spec = get_form(form_id)
+    except UnknownForm:
+        from flask import abort
+
+        abort(404)
+    record, problems = problems_of(spec, record_from_form(spec, request.form), complete=True)
+    if problems:
+        return render_fill(spec, request.form, problems)
+    pdf = render_record(spec, "pdf", record)
+    try:
+        _desk().attach(_actor(), case_id, slot=spec.id, filename=f"{spec.full_title}.pdf",
+                       data=pdf)
+    except XieyiError as e:
+        if e.http_status == 404:
+            raise
+        flash(e.message_zh, "error")
+        return render_fill(spec, request.form, [])
+    flash(f"已将“{spec.full_title}”提交到案件 {case_id}。", "ok")
+    return redirect(url_for("desk_pages.case_page", case_id=case_id))
+
+
+# ------------------------------------------------------------------ a document
+
+@bp.route("/documents/<int:doc_id>")
+@login_required
+def document_page(doc_id: int):
+    a = _actor()
+    doc = _desk().document(a, doc_id)
+    case = _desk().case(a, doc["case_id"])
+    spec = _spec_of(doc)
+    pages: list[dict] = []
+    values: list[dict] = []
+    if doc.get("result"):
+        pages = [{"number": i + 1, "width": w, "height": h, "boxes": []}
+                 for i, (w, h) in enumerate(_desk().page_sizes(a, doc_id))]
+        corrected = {c["field"]: c for c in doc["corrections"]}
+        for name, v in (doc["result"].get("fields") or {}).items():
+            top = name.split(".", 1)[0]
+            entry = {"name": name, "anchor": _anchor(name), "label": _label(spec, name),
+                     "value": _shown(v.get("value")), "raw": v.get("raw"),
+                     "method": v.get("method"), "confidence": v.get("confidence"),
+                     "low": (v.get("confidence") or 0) < LOW_CONFIDENCE,
+                     "page": v.get("page"), "correction": corrected.get(top) if top == name
+                     else None, "field": top}
+            values.append(entry)
+            page, box = v.get("page"), v.get("bbox")
+            if page and box and 1 <= page <= len(pages):
+                p = pages[page - 1]
+                x0, t, x1, b = box
+                p["boxes"].append({**entry, "left": 100 * x0 / p["width"],
+                                   "top": 100 * t / p["height"],
+                                   "w": 100 * (x1 - x0) / p["width"],
+                                   "h": 100 * (b - t) / p["height"]})
+    return render_template("document.html", doc=doc, case=case, spec=spec, pages=pages,
+                           values=values, findings=_findings(doc), me=_desk().whoami(a),
+                           warnings=(doc.get("result") or {}).get("warnings") or [],
+                           page_width=PAGE_WIDTH)
+
+
+def _spec_of(doc: dict):
+    from forms import UnknownForm, get_form
+
+    form = (doc.get("result") or {}).get("form") or doc["slot"]
+    try:
+        return get_form(form)
+    except UnknownForm:
+        return None
+
+
+def _anchor(name: str) -> str:
+    return re.sub(r"[^A-Za-z0-9_-]", "-", name)
+
+
+def _label(spec, name: str) -> str:
+    if spec is None:
+        return name
+    parts = name.split(".")
+    try:
+        f = spec.field(parts[0])
+    except KeyError:
+        return name
+    if len(parts) == 3 and f.type == "rows":
+        try:
+            return f"{f.qualified_label} 第 {int(parts[1]) + 1} 行 {f.column(parts[2]).label}"
+        except (KeyError, ValueError):
+            return name
+    return f.qualified_label
+
+
+def _shown(v) -> str:
+    if v is None:
+        return "（空）"
+    if v is True:
+        return "☑ 已勾选"
+    if v is False:
+        return "☐ 未勾选"
+    return str(v)
+
+
+def _findings(doc: dict) -> list[dict]:
+    """The report's findings that need a person's eye first: failures, then the undecided."""
+    from sources import SourceError, cite
+
+    report = doc.get("report") or {}
+    order = {"fail": 0, "unknown": 1, "pass": 2}
+    out = []
+    for f in sorted(report.get("findings") or [], key=lambda f: order.get(f.get("status"), 3)):
+        c = f.get("citation") or {}
+        ref = c.get("reference") or {}
+        try:
+            text = cite(ref["jurisdiction"], ref["key"])["text"] if ref.get("key") else None
+        except (SourceError, KeyError):
+            text = None
+        out.append({**f, "full_text": text})
+    return out
+
+
+@bp.route("/documents/<int:doc_id>/pages/<int:page>.png")
+@login_required
+def page_image(doc_id: int, page: int):
+    png = _desk().page_image(_actor(), doc_id, page, _int(request.args.get("w"), PAGE_WIDTH))
+    resp = Response(png, mimetype="image/png")
+    # the image of a stored original never changes; it is still someone's data
+    resp.headers["Cache-Control"] = "private, max-age=86400"
+    return resp
+
+
+@bp.route("/documents/<int:doc_id>/original")
+@login_required
+def original(doc_id: int):
+    from urllib.parse import quote
+
+    name, media, data = _desk().original(_actor(), doc_id)
+    resp = Response(data, mimetype=media)
+    resp.headers["Content-Disposition"] = f"attachment; filename*=UTF-8''{quote(name, safe='')}"
+    resp.headers["Cache-Control"] = "no-store"
+    return resp
+
+
+@bp.route("/documents/<int:doc_id>/corrections", methods=["POST"])
+@login_required
+def correct(doc_id: int):
+    field = request.form.get("field") or ""
+    back = url_for("desk_pages.document_page", doc_id=doc_id) + f"#v-{_anchor(field)}"
+    value = _correction_value(doc_id, field, request.form.get("value") or "")
+    try:
+        _desk().correct(_actor(), doc_id, field, value, request.form.get("reason") or "")
+    except XieyiError as e:
+        if e.http_status == 404:
+            raise
+        details = "；".join(d.message_zh for d in e.details)
+        flash(e.message_zh + (f"：{details}" if details else ""), "error")
+        return redirect(back)
+    flash("更正已保存，读出的原值保留在旁。", "ok")
+    return redirect(back)
+
+
+def _correction_value(doc_id: int, field: str, raw: str):
+    """A typed correction as the record's JSON value (a number as a number, a tick as
+    true/false); what does not convert is passed on for the desk to refuse in words."""
+    doc = _desk().document(_actor(), doc_id)
+    spec = _spec_of(doc)
+    try:
+        f = spec.field(field) if spec is not None else None
+    except KeyError:
+        f = None
+    raw = raw.strip()
+    if f is None:
+        return raw
+    if f.type == "integer" and re.fullmatch(r"-?\d{1,18}", raw):
+        return int(raw)
+    if f.type == "checkbox":
+        return raw in ("1", "true", "是", "on")
+    return raw or None
+
+
+# ------------------------------------------------------------------ helpers
+
+def _int(v, default):
+    try:
+        return int(v)
+    except (TypeError, ValueError):
+        return default
+
+
+def _date(v) -> dt.date | None:
+    try:
+        return dt.date.fromisoformat(v) if v else None
+    except ValueError:
+        return None
+
+
+__all__ = ["bp", "case_materials", "upload_slots"]
