@@ -27,6 +27,17 @@ class JsonInvalid(InputInvalid):
     http_status = 400
 
 
+class MediaTypeUnsupported(InputInvalid):
+    """A body of a type the route does not take; the message names the ones it does."""
+
+    code = "unsupported_media_type"
+    http_status = 415
+
+    def __init__(self, *accepted: str):
+        super().__init__(f"不支持的内容类型，请以 {' 或 '.join(accepted)} 提交（Content-Type）",
+                         f"unsupported media type: send {' or '.join(accepted)} (Content-Type)")
+
+
 def parse_json(raw: bytes | str, source_zh: str, source_en: str) -> Any:
     """Parse a JSON document given by a user; ``source_*`` name it in the messages.  Its
     text is checked here, once for every route and command (``forms.check_text``)."""

@@ -355,11 +355,9 @@ def validate_input():
     required, actual, unit, source), materials still to provide, the form's consistency
     checks, and whether the rule set was in force on the date.
     """
-    from werkzeug.exceptions import UnsupportedMediaType
-
     from rules import check_category, facts_from_document, get_rule_set, validate
 
-    from .render import parse_json
+    from .render import MediaTypeUnsupported, parse_json
 
     raw = request.get_data(cache=False)
     if request.mimetype == "application/pdf":
@@ -371,7 +369,7 @@ def validate_input():
         return jsonify(validate(facts, q["jurisdiction"], q["category"], q.get("kind"),
                                 q.get("on"), channel="http"))
     if not request.is_json:
-        raise UnsupportedMediaType()
+        raise MediaTypeUnsupported("application/json", "application/pdf")
     body = _load(ValidateRequestSchema(), parse_json(raw, "请求体", "the request body"),
                  "请求体", "the request body")
     get_rule_set(body["jurisdiction"])
