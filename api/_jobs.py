@@ -139,3 +139,21 @@ class JobRunner:
 
     def shutdown(self) -> None:
         self._pool.shutdown(wait=False, cancel_futures=True)
+
+
+def jobs() -> JobRunner:
+    """The service's job runner (one per app, started on first use; its files in a
+    temporary folder removed when the process ends)."""
+    import atexit
+    import tempfile
+
+    from flask import current_app
+
+    runner = current_app.extensions.get("xieyi-jobs")
+    if runner is None:
+        root = Path(tempfile.mkdtemp(prefix="xieyi-jobs-"))
+        runner = JobRunner(root, keep_seconds=float(current_app.config.get("JOB_KEEP_SECONDS",
+                                                                           3600)))
+        current_app.extensions["xieyi-jobs"] = runner
+        atexit.register(shutil.rmtree, root, True)
+    return runner

@@ -11,7 +11,7 @@ from flask_smorest import Blueprint
 from marshmallow import fields as mf
 from werkzeug.exceptions import UnsupportedMediaType
 
-from ._jobs import STATES
+from ._jobs import STATES, jobs
 from .render import MIMETYPES, parse_json
 from .schemas import FORMATS, ErrorDetailSchema, ErrorSchema, FormatQuerySchema
 
@@ -169,26 +169,6 @@ def _job_view(job) -> dict:
             "status_url": url_for("agreements.batch_status", job_id=job.id),
             "zip_url": url_for("agreements.batch_zip", job_id=job.id)
             if job.state == "done" else None}
-
-
-def jobs():
-    """The service's job runner (one per app, started on first use)."""
-    import atexit
-    import shutil
-    import tempfile
-    from pathlib import Path
-
-    from flask import current_app
-
-    from ._jobs import JobRunner
-
-    runner = current_app.extensions.get("xieyi-jobs")
-    if runner is None:
-        root = Path(tempfile.mkdtemp(prefix="xieyi-jobs-"))
-        runner = JobRunner(root, keep_seconds=float(current_app.config.get("JOB_KEEP_SECONDS", 3600)))
-        current_app.extensions["xieyi-jobs"] = runner
-        atexit.register(shutil.rmtree, root, True)
-    return runner
 
 
 def _skipped(row, e) -> dict:

@@ -104,12 +104,83 @@ def open_case():
 @bp.route("/cases/<int:case_id>")
 @login_required
 def case_page(case_id: int):
+    return _render_case(case_id)
+
+
+def _render_case(case_id: int, *, agreement: dict | None = None,
+                 agreement_problems: list | None = None, status: int = 200):
     a = _actor()
     case = _desk().case(a, case_id)
-    return render_template("case.html", case=case, me=_desk().whoami(a),
-                           materials=case_materials(case), slots=upload_slots(case),
+    me = _desk().whoami(a)
+    if agreement is None and me["role"] == "reviewer" and case["status"] == "approved":
+        agreement = _agreement_form(case_id)
+    slots = upload_slots(case)
+    slot_names = {**dict(slots), "agreement:draft": "服务协议草稿（xieyi 生成）"}
+    slot_names.update((s, n) for s, n in _score_slots(case))
+    return render_template("case.html", case=case, me=me, slot_names=slot_names,
+                           materials=case_materials(case), slots=slots,
                            articles=_articles(case["jurisdiction"]),
-                           **_transition_words())
+                           agreement=agreement, agreement_problems=agreement_problems or [],
+                           **_agreement_words(), **_transition_words()), status
+
+
+# ------------------------------------------------------------------ the agreement
+
+def _agreement_words() -> dict:
+    from generator.agreement import CITIES, FIELD_LABELS, PARTY_FIELDS, PARTY_NAMES, TERMS
+
+    return {"party_fields": [(f, FIELD_LABELS[f]) for f in PARTY_FIELDS],
+            "party_names": PARTY_NAMES, "terms": TERMS, "cities": CITIES,
+            "field_labels": FIELD_LABELS}
+
+
+def _agreement_form(case_id: int) -> dict:
+    """The agreement form's first values: 甲方 as this reviewer last gave it, 乙方 from the
+    case's application form."""
+    from flask import session
+
+    defaults = _desk().agreement_defaults(_actor(), case_id)
+    return {"agreement": defaults["agreement"], "party_a": dict(session.get("party_a") or {}),
+            "party_b": defaults["party_b"], "city": session.get("agreement_city") or "",
+            "term_years": 1, "format": "pdf"}
+
+
+def _posted_agreement(form) -> dict:
+    from generator.agreement import PARTY_FIELDS
+
+    out = {p: {f: (form.get(f"{p}.{f}") or "").strip() for f in PARTY_FIELDS}
+           for p in ("party_a", "party_b")}
+    out["party_b"]["signed_on"] = (form.get("party_b.signed_on") or "").strip()
+    for p in ("party_a", "party_b"):
+        out[p] = {k: v for k, v in out[p].items() if v}
+    out["city"] = (form.get("city") or "").strip()
+    out["term_years"] = _int(form.get("term_years"), 1)
+    out["format"] = form.get("format") if form.get("format") in ("pdf", "docx") else "pdf"
+    return out
+
+
+@bp.route("/cases/<int:case_id>/agreement", methods=["POST"])
+@login_required
+def draft_agreement(case_id: int):
+    """The approved case's agreement, drafted from the form (甲方 typed, 乙方 from the case)
+    and kept as the case's ``agreement:draft``; its page shows it for a look before printing."""
+    from flask import session
+
+    a = _actor()
+    form = _posted_agreement(request.form)
+    try:
+        doc = _desk().draft_agreement(a, case_id, party_a=form["party_a"],
+                                      party_b=form["party_b"], city=form["city"] or None,
+                                      term_years=form["term_years"], fmt=form["format"])
+    except XieyiError as e:
+        if e.http_status == 404:
+            raise
+        form["agreement"] = _desk().agreement_defaults(a, case_id)["agreement"]
+        return _render_case(case_id, agreement=form, status=422,
+                            agreement_problems=[e.message_zh] + [d.message_zh for d in e.details])
+    session["party_a"], session["agreement_city"] = form["party_a"], form["city"]
+    flash(f"已生成服务协议（第 {doc['version']} 版），请核对后打印签署。", "ok")
+    return redirect(url_for("desk_pages.document_page", doc_id=doc["id"]))
 
 
 def _transition_words() -> dict:
@@ -159,6 +230,14 @@ def upload_slots(case: dict) -> list[tuple[str, str]]:
             seen.add(m["slot"])
     out.append(("agreement:signed", "双方签字盖章的服务协议"))
     return out
+
+
+def _score_slots(case: dict) -> list[tuple[str, str]]:
+    """The panel's scored tables of the case's kind (``score:<table>``), by name."""
+    from scoring import all_tables
+
+    return [(f"score:{t.id}", f"评分：{t.title}") for t in all_tables()
+            if t.jurisdiction == case["jurisdiction"]]
 
 
 def _articles(jurisdiction: str) -> list[tuple[str, str]]:
@@ -279,9 +358,14 @@ def document_page(doc_id: int):
     spec = _spec_of(doc)
     pages: list[dict] = []
     values: list[dict] = []
+    if doc["state"] != "unreadable":
+        try:
+            pages = [{"number": i + 1, "width": w, "height": h, "boxes": []}
+                     for i, (w, h) in enumerate(_desk().page_sizes(a, doc_id))]
+        except XieyiError as e:  # not a PDF (a scan as an image, a DOCX draft)
+            if e.http_status == 404:
+                raise
     if doc.get("result"):
-        pages = [{"number": i + 1, "width": w, "height": h, "boxes": []}
-                 for i, (w, h) in enumerate(_desk().page_sizes(a, doc_id))]
         corrected = {c["field"]: c for c in doc["corrections"]}
         for name, v in (doc["result"].get("fields") or {}).items():
             top = name.split(".", 1)[0]
@@ -303,7 +387,7 @@ def document_page(doc_id: int):
     return render_template("document.html", doc=doc, case=case, spec=spec, pages=pages,
                            values=values, findings=_findings(doc), me=_desk().whoami(a),
                            warnings=(doc.get("result") or {}).get("warnings") or [],
-                           page_width=PAGE_WIDTH)
+                           page_width=PAGE_WIDTH, **_agreement_words())
 
 
 def _spec_of(doc: dict):
@@ -440,3 +524,131 @@ def _date(v) -> dt.date | None:
 
 
 __all__ = ["bp", "case_materials", "upload_slots"]
+
+
+# ------------------------------------------------------------------ agreements in a batch
+
+def _reviewer():
+    """The batch pages are a reviewer's: anyone else gets the 403 page."""
+    from flask import abort
+
+    a = _actor()
+    if a.role != "reviewer":
+        abort(403)
+    return a
+
+
+@bp.route("/agreements", methods=["GET", "POST"])
+@login_required
+def agreements_page():
+    """Every approved case of the reviewer's jurisdiction, ticked: their agreements drafted
+    at once with the same 甲方, kept in each case, and given as one zip."""
+    from flask import session
+
+    from generator.agreement import PARTY_FIELDS
+
+    a = _reviewer()
+    found = _desk().cases(a, status="approved", page=1, per_page=500)["items"]
+    for c in found:  # 乙方 as each case's application gives it, to complete here
+        c["party_b"] = _desk().agreement_defaults(a, c["id"])["party_b"]
+        if request.method == "POST":
+            c["party_b"] = {f: (request.form.get(f"b{c['id']}.{f}") or "").strip()
+                            for f in PARTY_FIELDS}
+    agreement = {"party_a": dict(session.get("party_a") or {}),
+                 "city": session.get("agreement_city") or "", "term_years": 1, "format": "pdf"}
+    problems: list[str] = []
+    if request.method == "POST":
+        agreement = _posted_agreement(request.form)
+        chosen = [cid for cid in (_int(v, None) for v in request.form.getlist("case"))
+                  if cid is not None]
+        if not chosen:
+            problems.append("请至少选择一个案件。")
+        else:
+            parties_b = {c["id"]: {k: v for k, v in c["party_b"].items() if v}
+                         for c in found if c["id"] in chosen}
+            job = _start_agreement_batch(a, [cid for cid in chosen if cid in parties_b],
+                                         parties_b, agreement)
+            session["party_a"], session["agreement_city"] = agreement["party_a"], agreement["city"]
+            return redirect(url_for("desk_pages.agreement_job", job_id=job.id))
+    return render_template("agreements.html", me=_desk().whoami(a), cases=found,
+                           agreement=agreement, problems=problems, **_agreement_words()), \
+        (422 if problems else 200)
+
+
+def _start_agreement_batch(actor, case_ids: list[int], parties_b: dict[int, dict], form: dict):
+    import zipfile
+
+    from generator.agreement import safe_stem, unique_name
+
+    from ._jobs import jobs
+
+    desk = _desk()  # the thread has no request: the desk is taken along
+
+    def work(job) -> None:
+        used: set[str] = set()
+        out = job.folder / "agreements.zip"
+        with zipfile.ZipFile(out, "w", zipfile.ZIP_STORED) as zf:
+            for cid in case_ids:
+                try:
+                    doc = desk.draft_agreement(actor, cid, party_a=form["party_a"],
+                                               party_b=parties_b[cid], city=form["city"] or None,
+                                               term_years=form["term_years"], fmt=form["format"])
+                    _name, _media, data = desk.original(actor, doc["id"])
+                except XieyiError as e:
+                    job.skipped.append({"row": cid, "line": None, "details": [
+                        {"field": "", "code": e.code, "message_zh": e.message_zh,
+                         "message_en": e.message_en}] + [d.to_dict() for d in e.details]})
+                    continue
+                party_b = (doc.get("result") or {}).get("parties", {}).get("party_b", {})
+                stem = safe_stem(party_b.get("name") or "", f"case-{cid}")
+                zf.writestr(unique_name(stem, form["format"], used), data)
+                job.done += 1
+        if not job.done:
+            from forms import InputInvalid
+
+            raise InputInvalid("没有生成任何协议（各案件的原因见下）",
+                               "no agreement was drafted (each case's reason below)")
+        job.output = out
+        job.output_name = (f"agreements-{job.done}.zip", f"服务协议-{job.done}份.zip")
+
+    return jobs().submit("case-agreements", len(case_ids), work,
+                         meta={"owner": actor.name, "format": form["format"]})
+
+
+def _own_job(job_id: str):
+    from flask import abort
+
+    from ._jobs import JobNotFound, jobs
+
+    try:
+        job = jobs().get(job_id)
+    except JobNotFound:
+        abort(404)
+    if job.kind != "case-agreements" or job.meta.get("owner") != _actor().name:
+        abort(404)  # another's job is as unknown as none
+    return job
+
+
+@bp.route("/agreements/jobs/<job_id>")
+@login_required
+def agreement_job(job_id: str):
+    job = _own_job(job_id)
+    return render_template("agreement_job.html", me=_desk().whoami(_actor()), job=job)
+
+
+@bp.route("/agreements/jobs/<job_id>/zip")
+@login_required
+def agreement_zip(job_id: str):
+    from urllib.parse import quote
+
+    from flask import abort, send_file
+
+    job = _own_job(job_id)
+    if job.state != "done" or job.output is None:
+        abort(404)
+    ascii_name, name = job.output_name
+    resp = send_file(job.output, mimetype="application/zip")
+    resp.headers["Content-Disposition"] = (f'attachment; filename="{ascii_name}"; '
+                                           f"filename*=UTF-8''{quote(name, safe='')}")
+    resp.headers["Cache-Control"] = "no-store"
+    return resp

@@ -444,6 +444,8 @@ class Desk:
                                          "not an upload slot")])
         if not data:
             raise InputInvalid("文件是空的", "the file is empty")
+        if data.startswith(b"%PDF-"):
+            media_type = "application/pdf"  # what the bytes are, whatever the browser said
 
         def keep(s: Session) -> tuple[int, str]:
             case = self._case(s, actor, case_id)
@@ -573,9 +575,8 @@ class Desk:
     def _stored_pdf(self, actor: Actor, doc_id: Any) -> tuple[str, Callable[[], bytes]]:
         with self._session() as s:
             doc = self._document(s, actor, doc_id)
-            sha, media, state = doc.sha256, doc.blob.media_type, doc.state
-        # a file read as a form is a PDF whatever type the browser sent with it
-        if media != "application/pdf" and state != "read":
+            sha, media = doc.sha256, doc.blob.media_type
+        if media != "application/pdf":
             raise InputInvalid("只有 PDF 文件有页面图像", "only a PDF has page images")
 
         def data() -> bytes:
@@ -701,6 +702,18 @@ class Desk:
 
         self._run(remember)
         return self.document(actor, doc["id"])
+
+    def agreement_defaults(self, actor: Actor, case_id: Any) -> dict:
+        """What the case's agreement would say of 乙方 (from its application form,
+        corrections applied) and which text it is (``None``: the jurisdiction's documents
+        attach no agreement text for the case's kind of institution)."""
+        from generator.agreement import all_agreements
+
+        texts = {(t.jurisdiction, t.category): t.id for t in all_agreements()}
+        with self._session() as s:
+            case = self._case(s, actor, case_id)
+            return {"agreement": texts.get((case.jurisdiction, case.category)),
+                    "party_b": _party_b_from_case(case)}
 
     # ------------------------------------------------------------ scoring
 

@@ -19,7 +19,7 @@ and ``XieyiPartiesHash`` (``parties_hash``: sha256 of the canonical JSON of the
 party data), repeated in the keywords as ``xieyi-…=`` pairs.
 """
 
-from ._batch import BatchResult, Row, read_rows, rows_from_csv, rows_from_json, run_batch, \
+from ._batch import BatchResult, Row, read_rows, rows_from_csv, rows_from_json, run_batch, unique_name, \
     safe_stem
 from ._content import sig_field_name
 from ._loader import TEXT_DIR, all_agreements, get_agreement, load_text_file, parse_text
@@ -36,6 +36,8 @@ from ._model import (
 )
 from ._parties import (
     CITIES,
+    FIELD_LABELS,
+    TERMS,
     PartySchema,
     PartiesSchema,
     display_values,
@@ -50,10 +52,11 @@ SIGNATURE_FIELDS = tuple(sig_field_name(p, r) for p in PARTIES for r in ("seal",
 
 __all__ = [
     "AgreementText", "Article", "Chapter", "CATEGORIES", "CATEGORY_NAMES", "CITIES", "FORMATS",
+    "FIELD_LABELS", "TERMS",
     "PARTIES", "PARTY_FIELDS", "PARTY_NAMES", "SIGNATURE_FIELDS", "TEXT_DIR",
     "BatchResult", "Row", "PartySchema", "PartiesSchema",
     "all_agreements", "get_agreement", "load_text_file", "parse_text", "chinese_number",
     "validate_parties", "display_values", "parties_hash", "parties_json",
     "render_agreement", "render_typed", "stamp",
-    "read_rows", "rows_from_csv", "rows_from_json", "run_batch", "safe_stem",
+    "read_rows", "rows_from_csv", "rows_from_json", "run_batch", "safe_stem", "unique_name",
 ]
