@@ -47,11 +47,14 @@ bp.before_request(check_csrf)
 
 
 @bp.context_processor
-def _names() -> dict:
+def names() -> dict:
+    """The Chinese names the desk's pages show for jurisdictions, categories, kinds and
+    roles."""
     import rules
+    from desk import ROLE_ZH
 
     return {"jurisdiction_zh": {j: rules.get_rule_set(j).document.name for j in rules.JURISDICTIONS},
-            "category_zh": rules.CATEGORY_ZH, "kind_zh": rules.KIND_ZH}
+            "category_zh": rules.CATEGORY_ZH, "kind_zh": rules.KIND_ZH, "role_zh": ROLE_ZH}
 
 
 def _desk():

@@ -787,6 +787,38 @@ class Desk:
         with self._session() as s:
             return _users.list_users(s, actor)
 
+    def set_user_active(self, actor: Actor, user_id: Any, active: bool) -> dict:
+        """Disable an account (its sessions and tokens stop working at once) or enable it
+        again; an admin's, never their own."""
+        if actor.role != "admin":
+            raise _forbidden("管理账户", "manage accounts")
+
+        def work(s: Session) -> dict:
+            uid = _int(user_id)
+            u = s.get(User, uid) if uid > 0 else None
+            if u is None:
+                raise NotFound(f"没有编号为 {user_id} 的账户", f"no account {user_id}")
+            if u.name == actor.name and not active:
+                raise InputInvalid("不能停用自己的账户", "you cannot disable your own account")
+            before = {"active": u.active}
+            u.active = bool(active)
+            _audit.append(s, actor, "user.enable" if active else "user.disable", "user", u.id,
+                          before=before, after={"active": u.active})
+            return _users.user_view(u)
+
+        return self._run(work)
+
+    def institutions(self, actor: Actor) -> list[dict]:
+        """The institutions ``actor`` may open cases for: all for an admin, the
+        jurisdiction's for a reviewer."""
+        if actor.role not in ("admin", "reviewer"):
+            raise _forbidden("查看机构", "list institutions")
+        q = select(Institution).order_by(Institution.id)
+        if actor.role == "reviewer":
+            q = q.where(Institution.jurisdiction == (actor.jurisdiction or ""))
+        with self._session() as s:
+            return [institution_view(i) for i in s.execute(q).scalars()]
+
     def first_admin(self) -> tuple[dict, str] | None:
         """On a desk with no account yet: an ``admin`` account with a new password (to be
         printed once); else None."""
@@ -840,7 +872,15 @@ class Desk:
             return _audit.verify(s)
 
     def audit_entries(self, actor: Actor, *, object_type: str | None = None,
-                      object_id: str | None = None, page: int = 1, per_page: int = 50) -> dict:
+                      object_id: str | None = None, case_id: Any = None,
+                      actor_name: str | None = None, action: str | None = None,
+                      since: dt.date | None = None, until: dt.date | None = None,
+                      newest_first: bool = False, page: int = 1, per_page: int = 50) -> dict:
+        """The audit trail, filtered: by object, by case (the case and its documents), by
+        who acted, by action (``case.move``; ``case.`` for every action on cases), by day
+        (``since`` and ``until`` included, UTC)."""
+        from sqlalchemy import and_, or_
+
         from ._models import AuditEntry
 
         if actor.role not in ("admin", "auditor"):
@@ -850,9 +890,28 @@ class Desk:
             q = q.where(AuditEntry.object_type == object_type)
         if object_id:
             q = q.where(AuditEntry.object_id == str(object_id))
+        if actor_name:
+            q = q.where(AuditEntry.actor == actor_name)
+        if action:
+            q = q.where(AuditEntry.action.startswith(action, autoescape=True)
+                        if action.endswith(".") else AuditEntry.action == action)
+        if since:
+            q = q.where(AuditEntry.at >= dt.datetime.combine(since, dt.time(), dt.timezone.utc))
+        if until:
+            q = q.where(AuditEntry.at < dt.datetime.combine(until + dt.timedelta(days=1),
+                                                            dt.time(), dt.timezone.utc))
         with self._session() as s:
+            if case_id is not None:
+                cid = str(_int(case_id))
+                docs = [str(d) for d in s.execute(select(Document.id).where(
+                    Document.case_id == _int(case_id))).scalars()]
+                q = q.where(or_(and_(AuditEntry.object_type == "case",
+                                     AuditEntry.object_id == cid),
+                                and_(AuditEntry.object_type == "document",
+                                     AuditEntry.object_id.in_(docs))))
             total = s.execute(select(func.count()).select_from(q.subquery())).scalar_one()
-            rows = s.execute(q.order_by(AuditEntry.id).offset((page - 1) * per_page)
+            order = AuditEntry.id.desc() if newest_first else AuditEntry.id
+            rows = s.execute(q.order_by(order).offset((page - 1) * per_page)
                              .limit(per_page)).scalars().all()
             return {"total": total, "page": page, "per_page": per_page, "items": [
                 {"id": e.id, "at": _iso(e.at), "actor": e.actor, "role": e.role,
