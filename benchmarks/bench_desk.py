@@ -14,6 +14,12 @@ Targets (issue 14): no 5xx; case list p95 ≤ 100 ms; upload-to-checked-record p
 Baseline in the same run: ``GET /api/forms`` (a static route of the same service) under
 the same load, so the ratio says what the desk adds to a request.
 
+Then, the load over, the review pages (issue 15): a reviewer's browser session opens a
+case with a 4-page document (the Shanxi 申请书) as a person does: the case page, the
+document's page, its four page images, one after another.  The first view draws the
+images; target: every view after it p95 ≤ 300 ms, the images then coming from the cache
+kept by content hash.  Baseline: ``GET /api/forms`` in the same quiet.
+
 Run:  .venv/bin/python benchmarks/bench_desk.py [--clients 50] [--seconds 120]
 """
 
@@ -46,6 +52,8 @@ from generator.pdf import render_pdf  # noqa: E402
 XIEYI = [sys.executable, "-m", "api.cli"]
 LIST_P95_MS = 100.0
 UPLOAD_P95_S = 1.5
+CASE_PAGE_P95_MS = 300.0
+CASE_PAGE_VIEWS = 60
 INSTITUTIONS = 10
 #: seconds a client waits between two requests (locust's ``between(0.5, 1.5)``): 50
 #: people at work, not 50 loops as fast as the machine goes
@@ -129,7 +137,87 @@ def setup(port: int, env: dict) -> dict:
         users.append(c.token)
     rev = Client(port)
     st, b = rev.call("POST", "/api/tokens", {"name": "bench-reviewer", "password": password})
-    return {"reviewer": json.loads(b)["token"], "hospitals": users, "cases": cases}
+    return {"reviewer": json.loads(b)["token"], "hospitals": users, "cases": cases,
+            "admin": admin.token}
+
+
+class PageSession:
+    """A browser's session on the pages: its cookie, the CSRF token of the log-in form."""
+
+    def __init__(self, port: int):
+        self.conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+        self.cookie = ""
+
+    def get(self, path: str) -> tuple[int, bytes]:
+        self.conn.request("GET", path, headers={"Cookie": self.cookie})
+        r = self.conn.getresponse()
+        return r.status, r.read()
+
+    def log_in(self, name: str, password: str) -> None:
+        import re
+        from urllib.parse import urlencode
+
+        self.conn.request("GET", "/login")
+        r = self.conn.getresponse()
+        html = r.read().decode()
+        self.cookie = r.getheader("Set-Cookie", "").split(";", 1)[0]
+        token = re.search(r'name="csrf_token" value="([^"]+)"', html).group(1)
+        self.conn.request("POST", "/login", body=urlencode(
+            {"name": name, "password": password, "csrf_token": token}),
+            headers={"Cookie": self.cookie, "Content-Type": "application/x-www-form-urlencoded"})
+        r = self.conn.getresponse()
+        r.read()
+        assert r.status == 302, r.status
+        self.cookie = r.getheader("Set-Cookie", "").split(";", 1)[0] or self.cookie
+
+
+def case_page_views(port: int, world: dict) -> dict:
+    """The review pages of a case with a 4-page document: the first view, then the rest."""
+    admin = Client(port, world["admin"])
+    password = "bench-password-1"
+    st, b = admin.call("POST", "/api/institutions", {
+        "name": "太原市第一人民医院", "credit_code": _credit_code(900), "category": "medical",
+        "jurisdiction": "shanxi"})
+    assert st == 201, b
+    inst = json.loads(b)["id"]
+    for body in ({"name": "bench-reviewer-sx", "role": "reviewer", "jurisdiction": "shanxi",
+                  "password": password},
+                 {"name": "bench-hospital-sx", "role": "institution", "institution_id": inst,
+                  "password": password}):
+        st, b = admin.call("POST", "/api/users", body)
+        assert st == 201, b
+    hospital = Client(port)
+    st, b = hospital.call("POST", "/api/tokens", {"name": "bench-hospital-sx",
+                                                  "password": password})
+    hospital.token = json.loads(b)["token"]
+    st, b = hospital.call("POST", "/api/cases", {"institution_id": inst})
+    case = json.loads(b)["id"]
+    spec = get_form("shanxi-application")
+    pdf = render_pdf(spec, validate_record(spec, sample_record(spec, "typical")))
+    st, b = hospital.call("POST", f"/api/cases/{case}/documents", form=(spec.id, pdf))
+    assert st == 201, b
+    doc = json.loads(b)["id"]
+    browser = PageSession(port)
+    browser.log_in("bench-reviewer-sx", password)
+    paths = [f"/desk/cases/{case}", f"/desk/documents/{doc}"] + [
+        f"/desk/documents/{doc}/pages/{n}.png" for n in range(1, 5)]
+
+    def view() -> float:
+        t0 = time.perf_counter()
+        for path in paths:
+            st, body = browser.get(path)
+            assert st == 200, (path, st, body[:200])
+        return time.perf_counter() - t0
+
+    first = view()
+    views = [view() for _ in range(CASE_PAGE_VIEWS)]
+    base = Client(port)
+    baseline = []
+    for _ in range(CASE_PAGE_VIEWS):
+        t0 = time.perf_counter()
+        st, _b = base.call("GET", "/api/forms")
+        baseline.append(time.perf_counter() - t0)
+    return {"first": first, "views": views, "baseline": baseline}
 
 
 def load(port: int, world: dict, clients: int, seconds: float, pdf: bytes) -> dict:
@@ -196,6 +284,7 @@ def one_run(label: str, env: dict, clients: int, seconds: float, pdf: bytes) -> 
                 time.sleep(0.1)
         world = setup(port, env)
         got = load(port, world, clients, seconds, pdf)
+        pages = case_page_views(port, world)
     finally:
         proc.send_signal(signal.SIGTERM)
         try:
@@ -221,11 +310,18 @@ def one_run(label: str, env: dict, clients: int, seconds: float, pdf: bytes) -> 
         print(f"  {kind:9} n={len(xs):6d}  p50 {_p(xs, 0.5) * 1000:7.1f} ms  "
               f"p95 {_p(xs, 0.95) * 1000:7.1f} ms  max {max(xs, default=0) * 1000:7.1f} ms")
     ok = errors == 0 and list95 <= LIST_P95_MS and up95 <= UPLOAD_P95_S
+    view95, pbase95 = _p(pages["views"], 0.95) * 1000, _p(pages["baseline"], 0.95) * 1000
+    pages_ok = view95 <= CASE_PAGE_P95_MS
+    print(f"  case page with a 4-page document (case, document, 4 page images): first view "
+          f"{pages['first'] * 1000:.0f} ms (images drawn); the next {len(pages['views'])} p50 "
+          f"{_p(pages['views'], 0.5) * 1000:.1f} ms p95 {view95:.1f} ms (target ≤ "
+          f"{CASE_PAGE_P95_MS:g} ms; ×{view95 / pbase95:.1f} the baseline GET /api/forms p95 "
+          f"{pbase95:.1f} ms) — {'met' if pages_ok else 'MISSED'}")
     print(f"  case list p95 {list95:.1f} ms (target ≤ {LIST_P95_MS:g} ms; ×{list95 / base95:.1f} "
           f"the baseline GET /api/forms p95 {base95:.1f} ms); upload-to-checked-record p95 "
           f"{up95:.2f} s (target ≤ {UPLOAD_P95_S:g} s); 5xx: {errors} — "
           f"{'met' if ok else 'MISSED'}")
-    return ok
+    return ok and pages_ok
 
 
 def main() -> int:
