@@ -91,9 +91,10 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
 
     page_session.init_app(app)
     app.register_blueprint(page_session.bp)
-    from . import pages_admin, pages_desk
+    from . import pages_admin, pages_desk, pages_scoring
 
     app.register_blueprint(pages_desk.bp)
+    app.register_blueprint(pages_scoring.bp)
     app.register_blueprint(pages_admin.bp)
 
     @app.context_processor

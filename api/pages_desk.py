@@ -120,7 +120,13 @@ def _render_case(case_id: int, *, agreement: dict | None = None,
     slots = upload_slots(case)
     slot_names = {**dict(slots), "agreement:draft": "服务协议草稿（xieyi 生成）"}
     slot_names.update((s, n) for s, n in _score_slots(case))
+    score_tables = []
+    if me["role"] == "reviewer" and case["status"] == "in_review":
+        from scoring import get_table
+
+        score_tables = [get_table(t) for t in _desk().scoring_tables(a, case_id)]
     return render_template("case.html", case=case, me=me, slot_names=slot_names,
+                           score_tables=score_tables,
                            materials=case_materials(case), slots=slots,
                            articles=_articles(case["jurisdiction"]),
                            agreement=agreement, agreement_problems=agreement_problems or [],
@@ -396,7 +402,15 @@ def document_page(doc_id: int):
 def _spec_of(doc: dict):
     from forms import UnknownForm, get_form
 
-    form = (doc.get("result") or {}).get("form") or doc["slot"]
+    result = doc.get("result") or {}
+    if doc["slot"].startswith("score:"):  # a scored table: the form it is printed on
+        from scoring import get_table
+
+        try:
+            return get_form(get_table(doc["slot"].split(":", 1)[1]).form)
+        except (UnknownForm, KeyError, XieyiError):
+            return None
+    form = result.get("form") or doc["slot"]
     try:
         return get_form(form)
     except UnknownForm:

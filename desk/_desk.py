@@ -717,6 +717,15 @@ class Desk:
 
     # ------------------------------------------------------------ scoring
 
+    def scoring_tables(self, actor: Actor, case_id: Any) -> list[str]:
+        """The evaluation tables a case may be scored on: its jurisdiction's, for its kind
+        of institution (none for jurisdictions whose documents give no table)."""
+        from scoring import all_tables
+
+        with self._session() as s:
+            case = self._case(s, actor, case_id)
+            return _usable_tables(all_tables(), case)
+
     def score_case(self, actor: Actor, case_id: Any, table_id: str, data: Any) -> dict:
         """The panel's scoring of a case in review on one of its jurisdiction's evaluation
         tables (``scoring.score``: totals, vetoes, the pass mark with its article), kept as
@@ -734,9 +743,8 @@ class Desk:
                 raise TransitionNotAllowed(
                     f"案件为“{STATUS_ZH[case.status]}”，审查中才能评分",
                     f"the case is {case.status}: scoring happens in review")
+            usable = _usable_tables(all_tables(), case)
             kind = case.institution.sub_kind or case.category
-            usable = [t.id for t in all_tables() if t.jurisdiction == case.jurisdiction
-                      and t.purpose in SCORED_PURPOSES and kind in t.kinds]
             title_of = case.institution.name
         if table_id not in usable:
             raise InputInvalid(
@@ -1061,6 +1069,12 @@ _PARTY_B_FIELDS = {"institution_name": "name", "name": "name", "legal_rep": "rep
                    "address": "address", "institution_address": "address",
                    "postcode": "postcode", "legal_rep_phone": "telephone",
                    "telephone": "telephone", "phone": "telephone"}
+
+
+def _usable_tables(tables, case: Case) -> list[str]:
+    kind = case.institution.sub_kind or case.category
+    return [t.id for t in tables if t.jurisdiction == case.jurisdiction
+            and t.purpose in SCORED_PURPOSES and kind in t.kinds]
 
 
 def _party_b_from_case(case: Case) -> dict:

@@ -53,10 +53,15 @@ def site(tmp_path_factory):
         d.move(reviewer, case["id"], "in_review")
         d.move(reviewer, case["id"], "approved")
         cases.append(case["id"])
+    inst = d.register_institution(SYSTEM, name="阳泉市康复医院", credit_code="91110108MA01KPGK0L",
+                                  category="medical", jurisdiction="shanxi")
+    in_review = d.open_case(SYSTEM, inst["id"])["id"]
+    d.move(reviewer, in_review, "in_review")
     d.close()
     app = create_app({"TESTING": True, "DATA_DIR": str(data)})
+    app.in_review = in_review
     with live_server(app) as url:
-        yield url, cases
+        yield url, cases + [in_review]
 
 
 @pytest.fixture(scope="module")
@@ -85,6 +90,7 @@ def _done(page) -> str:
 
 def test_draft_preview_sign_then_a_batch_and_the_audit_trail(site, browser):
     url, cases = site
+    cases = cases[:3]
     rev = _user(browser, url, "reviewer")
     rev.goto(f"{url}/desk/cases/{cases[0]}")
     form = rev.locator("#agreement-form")
@@ -151,3 +157,39 @@ def test_draft_preview_sign_then_a_batch_and_the_audit_trail(site, browser):
     shot(admin, "audit")
     rev.context.close()
     admin.context.close()
+
+
+def test_the_panel_scores_a_case_in_the_browser(site, browser):
+    from scoring import example_input, get_table, score
+
+    url, cases = site
+    case = cases[3]
+    rev = _user(browser, url, "reviewer")
+    rev.goto(f"{url}/desk/cases/{case}")
+    rev.get_by_role("link", name="填写山西省工伤保险医疗协议服务机构准入评估表").click()
+    table = get_table("shanxi-eval-medical")
+    data = example_input(table, "full", "medical")
+    data["items"]["7"]["stock_rate"] = 60  # below the 70 % the standard asks: 5 points off
+    form = rev.locator("#score-form")
+    for item_id, given in data["items"].items():
+        for key, v in given.items():
+            name = f"item.{item_id}.{key}"
+            if isinstance(v, bool):
+                if v:
+                    form.locator(f'input[name="{name}"]').check()
+            elif isinstance(v, list):
+                for e in v:
+                    form.locator(f'input[name="{name}"][value="{e}"]').check()
+            else:
+                form.locator(f'[name="{name}"]').fill(str(v))
+    shot(rev, "score")
+    form.get_by_role("button", name="计算并保存评分").click()
+    assert "已评分" in _done(rev)
+    expected = score(table.id, data, "medical")
+    assert rev.locator("#score-total").inner_text() == expected["total"]
+    assert expected["result_zh"] in rev.locator("#score-verdict").inner_text()
+    rev.wait_for_function("document.querySelector('#page-1 img').complete && "
+                          "document.querySelector('#page-1 img').naturalWidth > 0")
+    assert rev.locator("h1").inner_text() == "山西省工伤保险医疗协议服务机构准入评估表"
+    shot(rev, "score-result")
+    rev.context.close()
