@@ -48,7 +48,7 @@ def register_commands(sub: Any, parser_class: type) -> dict:
                                     "printed once) or list the accounts.")
     pu.add_argument("users_action", choices=("add", "list"), metavar="add|list")
     pu.add_argument("name", nargs="?", metavar="NAME", help="账户名 / account name")
-    pu.add_argument("--role", choices=("institution", "reviewer", "admin", "auditor"),
+    pu.add_argument("--role", choices=("institution", "reviewer", "signer", "admin", "auditor"),
                     help="角色 / role")
     pu.add_argument("--institution", type=int, metavar="ID",
                     help="机构用户所属机构的编号 / an institution user's institution")

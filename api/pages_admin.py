@@ -87,7 +87,8 @@ def users_page():
                 a, name=form["name"], role=form["role"],
                 institution_id=_int(form["institution_id"], None)
                 if form["role"] == "institution" else None,
-                jurisdiction=form["jurisdiction"] or None if form["role"] == "reviewer" else None,
+                jurisdiction=form["jurisdiction"] or None
+                if form["role"] in ("reviewer", "signer") else None,
                 password=form["password"] or None)
             # the password is shown on this answer only: never in a redirect's cookie
             created = {"user": user, "password": None if form["password"] else password}

@@ -115,9 +115,11 @@ def _render_case(case_id: int, *, agreement: dict | None = None,
     a = _actor()
     case = _desk().case(a, case_id)
     me = _desk().whoami(a)
-    if agreement is None and me["role"] == "reviewer" and case["status"] == "approved":
+    if agreement is None and me["role"] in ("reviewer", "signer") and case["status"] == "approved":
         agreement = _agreement_form(case_id)
     slots = upload_slots(case)
+    if me["role"] == "signer":  # the signing office keeps the signed agreement, nothing else
+        slots = [s for s in slots if s[0] == "agreement:signed"]
     slot_names = {**dict(slots), "agreement:draft": "服务协议草稿（xieyi 生成）"}
     slot_names.update((s, n) for s, n in _score_slots(case))
     score_tables = []
@@ -546,11 +548,12 @@ __all__ = ["bp", "case_materials", "upload_slots"]
 # ------------------------------------------------------------------ agreements in a batch
 
 def _reviewer():
-    """The batch pages are a reviewer's: anyone else gets the 403 page."""
+    """The batch pages are a reviewer's or the signing office's: anyone else gets the 403
+    page."""
     from flask import abort
 
     a = _actor()
-    if a.role != "reviewer":
+    if a.role not in ("reviewer", "signer"):
         abort(403)
     return a
 

@@ -68,12 +68,15 @@ TRANSITIONS = (
     Transition("in_review", "rejected", "reject", frozenset({"reviewer"}), "不予通过"),
     # 逾期不补正的视作放弃申请 (湖南 第十一条（二）, 景德镇 二、2.)
     Transition("returned", "rejected", "reject", frozenset({"reviewer"}), "不予通过"),
-    Transition("approved", "signed", "sign", frozenset({"reviewer"}), "签订协议"),
+    Transition("approved", "signed", "sign", frozenset({"reviewer", "signer"}), "签订协议"),
 )
 _BY_PAIR = {(t.source, t.target): t for t in TRANSITIONS}
 #: statuses in which the institution may add or replace documents
 UPLOAD_STATUSES = {"institution": {"submitted", "returned"},
-                   "reviewer": {"submitted", "in_review", "returned", "resubmitted", "approved"}}
+                   "reviewer": {"submitted", "in_review", "returned", "resubmitted", "approved"},
+                   "signer": {"approved"}}
+#: roles that work for one jurisdiction and see its cases
+JURISDICTION_ROLES = ("reviewer", "signer")
 #: the slot of the signed agreement, which a case needs before it is signed, and of the
 #: drafts xieyi generates for signature
 SIGNED_AGREEMENT = "agreement:signed"
@@ -217,7 +220,7 @@ class Desk:
             return True
         if actor.role == "institution":
             return actor.institution_id is not None and case.institution_id == actor.institution_id
-        if actor.role == "reviewer":
+        if actor.role in JURISDICTION_ROLES:
             return actor.jurisdiction is not None and case.jurisdiction == actor.jurisdiction
         return False
 
@@ -333,7 +336,7 @@ class Desk:
         q = select(Case)
         if actor.role == "institution":
             q = q.where(Case.institution_id == (actor.institution_id or -1))
-        elif actor.role == "reviewer":
+        elif actor.role in JURISDICTION_ROLES:
             q = q.where(Case.jurisdiction == (actor.jurisdiction or ""))
         elif actor.role not in ("admin", "auditor"):
             q = q.where(Case.id == -1)
@@ -455,6 +458,8 @@ class Desk:
                     f"案件为“{STATUS_ZH[case.status]}”时不能上传文件",
                     f"no uploads while the case is {case.status}")
             _check_slot(slot, case)
+            if actor.role == "signer" and slot != SIGNED_AGREEMENT and not _generated:
+                raise _forbidden("上传申请材料", "upload anything but the signed agreement")
             digest = sha256_of(data)
             if s.get(Blob, digest) is None:
                 s.add(Blob(sha256=digest, size=len(data), media_type=media_type))
@@ -665,7 +670,7 @@ class Desk:
         of the case's ``agreement:draft`` document, ready to print and sign."""
         from generator.agreement import PARTY_FIELDS, all_agreements, render_agreement
 
-        if actor.role != "reviewer":
+        if actor.role not in JURISDICTION_ROLES:
             raise _forbidden("生成服务协议", "draft the agreement")
         with self._session() as s:
             case = self._case(s, actor, case_id)

@@ -28,8 +28,9 @@ from .errors import AccountLocked, Forbidden, Unauthenticated
 
 #: who may act: an institution's user (its own cases), an agency reviewer (the cases of
 #: one jurisdiction), an admin (accounts), an auditor (the audit trail, read only)
-ROLES = ("institution", "reviewer", "admin", "auditor")
-ROLE_ZH = {"institution": "申请机构", "reviewer": "经办机构审查人员", "admin": "管理员",
+ROLES = ("institution", "reviewer", "signer", "admin", "auditor")
+ROLE_ZH = {"institution": "申请机构", "reviewer": "经办机构审查人员",
+           "signer": "经办机构签约人员", "admin": "管理员",
            "auditor": "审计人员"}
 MAX_FAILURES = 5
 LOCK_MINUTES = 15
@@ -97,16 +98,16 @@ def add_user(s: Session, actor: Actor, *, name: str, role: str,
             Institution, institution_id) is None:
         problems.append(FieldProblem("institution_id", "not_found", f"没有编号为 {institution_id} 的机构",
                                      f"no institution {institution_id}"))
-    if role == "reviewer" and jurisdiction not in JURISDICTIONS:
+    if role in ("reviewer", "signer") and jurisdiction not in JURISDICTIONS:
         problems.append(FieldProblem("jurisdiction", "not_a_choice",
-                                     f"审查人员须指定地区：{'、'.join(JURISDICTIONS)}",
-                                     f"a reviewer needs a jurisdiction: {', '.join(JURISDICTIONS)}"))
+                                     f"审查人员与签约人员须指定地区：{'、'.join(JURISDICTIONS)}",
+                                     f"a {role} needs a jurisdiction: {', '.join(JURISDICTIONS)}"))
     if role != "institution" and institution_id is not None:
         problems.append(FieldProblem("institution_id", "unexpected", "只有机构用户属于机构",
                                      "only institution users belong to an institution"))
-    if role != "reviewer" and jurisdiction is not None:
-        problems.append(FieldProblem("jurisdiction", "unexpected", "只有审查人员属于地区",
-                                     "only reviewers belong to a jurisdiction"))
+    if role not in ("reviewer", "signer") and jurisdiction is not None:
+        problems.append(FieldProblem("jurisdiction", "unexpected", "只有审查人员与签约人员属于地区",
+                                     "only reviewers and signers belong to a jurisdiction"))
     if password is not None and len(password) < 10:
         problems.append(FieldProblem("password", "too_short", "密码至少 10 个字符",
                                      "password: at least 10 characters"))

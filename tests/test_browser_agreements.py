@@ -1,5 +1,5 @@
 """The agreement in a real browser (Debian's Chromium under Playwright): for an approved
-Shanxi case the reviewer types 甲方, drafts the agreement, sees its pages, uploads the
+Shanxi case the agency's signing office types 甲方, drafts the agreement, sees its pages, uploads the
 signed copy and marks the case signed; a batch of approved cases runs with its progress
 bar to a zip; an admin finds every step in the audit trail.  Screenshots go to
 docs/screenshots/."""
@@ -36,6 +36,7 @@ def site(tmp_path_factory):
     upgrade_database(settings)
     d = Desk(settings)
     d.add_user(SYSTEM, name="reviewer", role="reviewer", jurisdiction="shanxi", password=PASSWORD)
+    d.add_user(SYSTEM, name="signer", role="signer", jurisdiction="shanxi", password=PASSWORD)
     d.add_user(SYSTEM, name="admin", role="admin", password=PASSWORD)
     reviewer = d.actor_for_token(d.log_in("reviewer", PASSWORD)["token"])
     spec = get_form("shanxi-application")
@@ -91,7 +92,8 @@ def _done(page) -> str:
 def test_draft_preview_sign_then_a_batch_and_the_audit_trail(site, browser):
     url, cases = site
     cases = cases[:3]
-    rev = _user(browser, url, "reviewer")
+    # the agency's signing office: it drafts, prints, keeps the signed copy, signs
+    rev = _user(browser, url, "signer")
     rev.goto(f"{url}/desk/cases/{cases[0]}")
     form = rev.locator("#agreement-form")
     assert form.locator("#party_b-name").input_value() == HOSPITALS[0]

@@ -17,7 +17,7 @@ from api import create_app
 from desk import SYSTEM, Desk, DeskSettings, upgrade_database
 from parser import parse_pdf
 
-from browser import DESKTOP, chromium, chromium_path, live_server, shot
+from browser import DESKTOP, PHONE, chromium, chromium_path, live_server, shot
 
 pytestmark = pytest.mark.skipif(chromium_path() is None,
                                 reason="Chromium not installed (scripts/setup.sh --with-chromium)")
@@ -198,3 +198,23 @@ def test_another_jurisdictions_reviewer_gets_a_404_and_a_visitor_the_log_in(site
     assert anon.locator("h1").inner_text() == "登录"
     for p in (inst, other, anon):
         p.context.close()
+
+
+def test_the_desk_pages_work_at_phone_width(site, browser):
+    context = browser.new_context(viewport=PHONE, locale="zh-CN")
+    p = context.new_page()
+    try:
+        p.goto(site + "/login")
+        p.get_by_label("账户名").fill("reviewer")
+        p.get_by_label("密码").fill(PASSWORD)
+        p.get_by_role("button", name="登录").click()
+        p.wait_for_url(site + "/desk")
+        first_case = p.locator("tbody a").first.get_attribute("href")
+        for path, name in (("/desk", "desk-phone"), (first_case, "case-phone")):
+            p.goto(site + path)
+            # nothing wider than the screen but what scrolls in its own box
+            overflow = p.evaluate("document.documentElement.scrollWidth")
+            assert overflow <= PHONE["width"] + 1, (path, overflow)
+            shot(p, name, full_page=False)
+    finally:
+        context.close()

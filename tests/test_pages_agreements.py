@@ -197,3 +197,55 @@ def test_the_batch_page_is_a_reviewers(site):
     r = c.post("/desk/agreements", data={**_party_a_form(),
                                          "csrf_token": _token(c.get("/desk").get_data(as_text=True))})
     assert r.status_code == 422 and "请至少选择一个案件" in r.get_data(as_text=True)
+
+
+def test_the_signing_office_drafts_and_signs_and_nothing_else(site):
+    from desk import SYSTEM, Desk, DeskSettings
+
+    d = Desk(DeskSettings.from_mapping({"DATA_DIR": site.config["DATA_DIR"]}))
+    d.add_user(SYSTEM, name="signer", role="signer", jurisdiction="shanxi", password=PASSWORD)
+    d.add_user(SYSTEM, name="signer_jdz", role="signer", jurisdiction="jingdezhen",
+               password=PASSWORD)
+    d.close()
+    c = _client(site, "signer")
+    case = f"/desk/cases/{site.cases[0]}"
+    page = c.get(case).get_data(as_text=True)
+    assert 'id="agreement-form"' in page and "签订协议" in page
+    # the upload form offers the signed agreement only, and the desk refuses anything else
+    slots = re.findall(r'<option value="([^"]+)">', re.search(r'<select id="slot".*?</select>',
+                                                             page, re.S).group(0))
+    assert slots == ["agreement:signed"]
+    token = _token(page)
+    r = c.post(f"{case}/documents", data={"csrf_token": token, "slot": "material:medical_license",
+                                          "file": (io.BytesIO(b"%PDF-1.4\n"), "x.pdf")},
+               content_type="multipart/form-data")
+    assert "无权" in c.get(case).get_data(as_text=True)
+    form = {**_party_a_form(), "csrf_token": token, "party_b.name": HOSPITALS[0],
+            "party_b.representative": "李四", "party_b.address": "太原市迎泽大街 1 号",
+            "party_b.postcode": "030002", "party_b.telephone": "13812345678",
+            "term_years": "1", "format": "pdf"}
+    r = c.post(f"{case}/agreement", data=form)
+    assert r.status_code == 302, re.findall(r"<li>([^<]*)</li>", r.get_data(as_text=True))
+    pdf = c.get(r.headers["Location"] + "/original").data
+    c.post(f"{case}/documents", data={"csrf_token": token, "slot": "agreement:signed",
+                                      "file": (io.BytesIO(pdf), "签字盖章的协议.pdf")},
+           content_type="multipart/form-data")
+    version = re.search(r'name="version" value="(\d+)"', c.get(case).get_data(as_text=True)).group(1)
+    c.post(f"{case}/move", data={"csrf_token": token, "to": "signed", "version": version})
+    assert re.search(r'id="case-status">([^<]+)<', c.get(case).get_data(as_text=True)).group(1) == "已签约"
+    # the batch page is theirs too; another jurisdiction's signing office sees nothing
+    assert c.get("/desk/agreements").status_code == 200
+    other = _client(site, "signer_jdz")
+    assert other.get(case).status_code == 404
+    assert HOSPITALS[1] not in other.get("/desk").get_data(as_text=True)
+
+
+def test_a_signer_needs_a_jurisdiction(site):
+    from desk import SYSTEM, Desk, DeskSettings
+    from forms import XieyiError
+
+    d = Desk(DeskSettings.from_mapping({"DATA_DIR": site.config["DATA_DIR"]}))
+    with pytest.raises(XieyiError) as e:
+        d.add_user(SYSTEM, name="signer", role="signer", password=PASSWORD)
+    d.close()
+    assert "签约人员须指定地区" in str(e.value)
