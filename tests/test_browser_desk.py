@@ -44,6 +44,7 @@ def site(tmp_path_factory):
                password=PASSWORD)
     d.add_user(SYSTEM, name="reviewer_sx", role="reviewer", jurisdiction="shanxi",
                password=PASSWORD)
+    d.add_user(SYSTEM, name="admin", role="admin", password=PASSWORD)
     d.close()
     app = create_app({"TESTING": True, "DATA_DIR": str(data)})
     with live_server(app) as url:
@@ -178,8 +179,23 @@ def test_an_application_from_filling_to_approval(site, browser):
                  "审查中 → 通过"):
         assert step in history
     shot(rev, "case-approved")
+
+    # an admin finds every step in the audit trail, the chain whole
+    admin = _user(browser, site, "admin")
+    case_id = case_url.rsplit("/", 1)[1]
+    admin.goto(f"{site}/admin/audit?case={case_id}")
+    assert "哈希链完整" in admin.locator("#chain").inner_text()
+    actions = admin.locator("#audit td.action").all_inner_texts()[::-1]  # oldest first
+    steps = ["case.open", "document.upload", "document.read", "case.start_review",
+             "document.correct", "case.return", "document.upload", "case.resubmit",
+             "case.start_review", "case.approve"]
+    assert [a for a in actions if a in steps] == steps
+    who = admin.locator("#audit tbody tr").all_inner_texts()
+    assert any("hospital" in r and "case.resubmit" in r for r in who)
+    assert any("reviewer" in r and "document.correct" in r and "150" in r for r in who)
     inst.context.close()
     rev.context.close()
+    admin.context.close()
 
 
 def test_another_jurisdictions_reviewer_gets_a_404_and_a_visitor_the_log_in(site, browser):
