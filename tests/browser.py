@@ -74,3 +74,27 @@ def shot(page, name: str, full_page: bool = True) -> Path:
     path = SCREENSHOTS / f"{name}.png"
     page.screenshot(path=str(path), full_page=full_page)
     return path
+
+
+def log_in(browser, site: str, name: str, password: str):
+    """A new browser context logged in as ``name``, on its case list."""
+    context = browser.new_context(viewport=DESKTOP, accept_downloads=True, locale="zh-CN")
+    page = context.new_page()
+    page.goto(site + "/login")
+    page.get_by_label("账户名").fill(name)
+    page.get_by_label("密码").fill(password)
+    page.get_by_role("button", name="登录").click()
+    page.wait_for_url(site + "/desk")
+    return page
+
+
+def done(page) -> str:
+    """Wait for the page's message after an action; it must say the action was done."""
+    message = page.locator(".flash").first
+    try:
+        message.wait_for(timeout=15000)
+    except Exception:  # playwright's timeout: say what the page shows instead
+        raise AssertionError(f"no message on {page.url}:\n"
+                             + page.locator("main").inner_text()[:3000]) from None
+    assert "flash-ok" in message.get_attribute("class"), message.inner_text()
+    return message.inner_text()

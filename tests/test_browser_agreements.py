@@ -16,12 +16,12 @@ from desk import SYSTEM, Desk, DeskSettings, upgrade_database
 from forms import get_form, sample_record
 from generator.pdf import render_pdf
 
-from browser import DESKTOP, chromium, chromium_path, live_server, shot
+from browser import chromium, chromium_path, done, live_server, log_in, shot
+from pages import PASSWORD
 
 pytestmark = pytest.mark.skipif(chromium_path() is None,
                                 reason="Chromium not installed (scripts/setup.sh --with-chromium)")
 
-PASSWORD = "correct horse battery"
 PARTY_A = {"name": "太原市社会保险中心", "representative": "张三",
            "address": "山西省太原市小店区长治路 123 号", "postcode": "030001",
            "telephone": "0351-4123456"}
@@ -71,29 +71,11 @@ def browser():
         yield b
 
 
-def _user(browser, url, name):
-    context = browser.new_context(viewport=DESKTOP, accept_downloads=True, locale="zh-CN")
-    page = context.new_page()
-    page.goto(url + "/login")
-    page.get_by_label("账户名").fill(name)
-    page.get_by_label("密码").fill(PASSWORD)
-    page.get_by_role("button", name="登录").click()
-    page.wait_for_url(url + "/desk")
-    return page
-
-
-def _done(page) -> str:
-    message = page.locator(".flash").first
-    message.wait_for()
-    assert "flash-ok" in message.get_attribute("class"), message.inner_text()
-    return message.inner_text()
-
-
 def test_draft_preview_sign_then_a_batch_and_the_audit_trail(site, browser):
     url, cases = site
     cases = cases[:3]
     # the agency's signing office: it drafts, prints, keeps the signed copy, signs
-    rev = _user(browser, url, "signer")
+    rev = log_in(browser, url, "signer", PASSWORD)
     rev.goto(f"{url}/desk/cases/{cases[0]}")
     form = rev.locator("#agreement-form")
     assert form.locator("#party_b-name").input_value() == HOSPITALS[0]
@@ -105,7 +87,7 @@ def test_draft_preview_sign_then_a_batch_and_the_audit_trail(site, browser):
     form.locator("#party_b-telephone").fill("13812345678")
     form.locator("#city").select_option("太原")
     form.get_by_role("button", name="生成服务协议").click()
-    assert "已生成服务协议" in _done(rev)
+    assert "已生成服务协议" in done(rev)
     rev.locator("#page-1 img").wait_for()
     rev.wait_for_function("document.querySelector('#page-1 img').complete && "
                           "document.querySelector('#page-1 img').naturalWidth > 0")
@@ -121,9 +103,9 @@ def test_draft_preview_sign_then_a_batch_and_the_audit_trail(site, browser):
     rev.set_input_files("#file", files=[{"name": "签字盖章的协议.pdf", "mimeType": "application/pdf",
                                          "buffer": signed}])
     rev.get_by_role("button", name="上传").click()
-    _done(rev)
+    done(rev)
     rev.get_by_role("button", name="签订协议").click()
-    _done(rev)
+    done(rev)
     assert rev.locator("#case-status").inner_text() == "已签约"
     shot(rev, "case-signed")
 
@@ -147,7 +129,7 @@ def test_draft_preview_sign_then_a_batch_and_the_audit_trail(site, browser):
     assert sorted(names) == sorted(f"{n}.pdf" for n in HOSPITALS[1:])
 
     # the admin finds every step of the first case in the audit trail
-    admin = _user(browser, url, "admin")
+    admin = log_in(browser, url, "admin", PASSWORD)
     admin.get_by_role("link", name="审计记录").click()
     assert "哈希链完整" in admin.locator("#chain").inner_text()
     admin.fill("#f-case", str(cases[0]))
@@ -166,7 +148,7 @@ def test_the_panel_scores_a_case_in_the_browser(site, browser):
 
     url, cases = site
     case = cases[3]
-    rev = _user(browser, url, "reviewer")
+    rev = log_in(browser, url, "reviewer", PASSWORD)
     rev.goto(f"{url}/desk/cases/{case}")
     rev.get_by_role("link", name="填写山西省工伤保险医疗协议服务机构准入评估表").click()
     table = get_table("shanxi-eval-medical")
@@ -186,7 +168,7 @@ def test_the_panel_scores_a_case_in_the_browser(site, browser):
                 form.locator(f'[name="{name}"]').fill(str(v))
     shot(rev, "score")
     form.get_by_role("button", name="计算并保存评分").click()
-    assert "已评分" in _done(rev)
+    assert "已评分" in done(rev)
     expected = score(table.id, data, "medical")
     assert rev.locator("#score-total").inner_text() == expected["total"]
     assert expected["result_zh"] in rev.locator("#score-verdict").inner_text()

@@ -9,7 +9,6 @@ go to docs/screenshots/."""
 from __future__ import annotations
 
 import datetime as dt
-import io
 
 import pytest
 
@@ -17,12 +16,12 @@ from api import create_app
 from desk import SYSTEM, Desk, DeskSettings, upgrade_database
 from parser import parse_pdf
 
-from browser import DESKTOP, PHONE, chromium, chromium_path, live_server, shot
+from browser import DESKTOP, PHONE, chromium, chromium_path, done, live_server, log_in, shot
+from pages import PASSWORD
 
 pytestmark = pytest.mark.skipif(chromium_path() is None,
                                 reason="Chromium not installed (scripts/setup.sh --with-chromium)")
 
-PASSWORD = "correct horse battery"
 NAME = "景德镇市珠山区堃喆康复医院"
 TYPED = {"institution_name": NAME, "legal_rep_contact": "王喆 0798-8223344",
          "license_date": "2015-03-01", "address": "景德镇市珠山区莲社北路 88 号",
@@ -57,37 +56,14 @@ def browser():
         yield b
 
 
-def _user(browser, site, name):
-    context = browser.new_context(viewport=DESKTOP, accept_downloads=True, locale="zh-CN")
-    page = context.new_page()
-    page.goto(site + "/login")
-    page.get_by_label("账户名").fill(name)
-    page.get_by_label("密码").fill(PASSWORD)
-    page.get_by_role("button", name="登录").click()
-    page.wait_for_url(site + "/desk")
-    return page
-
-
-def _done(page) -> str:
-    """Wait for the page's message after an action; it must say the action was done."""
-    message = page.locator(".flash").first
-    try:
-        message.wait_for(timeout=10000)
-    except Exception:
-        page.screenshot(path="/tmp/fail.png", full_page=True)
-        raise AssertionError(page.url + "\n" + page.locator("main").inner_text()[:3000])
-    assert "flash-ok" in message.get_attribute("class"), message.inner_text()
-    return message.inner_text()
-
-
 def _status(page) -> str:
     return page.locator("#case-status").inner_text()
 
 
 def test_an_application_from_filling_to_approval(site, browser):
-    inst = _user(browser, site, "hospital")
+    inst = log_in(browser, site, "hospital", PASSWORD)
     inst.get_by_role("button", name="新建申请").click()
-    _done(inst)
+    done(inst)
     case_url = inst.url
     assert _status(inst) == "已提交"
     # the application form is a material: filled in the browser, straight into the case
@@ -103,12 +79,12 @@ def test_an_application_from_filling_to_approval(site, browser):
     assert "未上传" in inst.locator("#material-medical_insurance_agreement").inner_text()
     shot(inst, "case-institution")
 
-    rev = _user(browser, site, "reviewer")
+    rev = log_in(browser, site, "reviewer", PASSWORD)
     assert NAME in rev.locator("tbody").inner_text()
     shot(rev, "desk-reviewer")
     rev.goto(case_url)
     rev.get_by_role("button", name="开始审查").click()
-    _done(rev)
+    done(rev)
     assert _status(rev) == "审查中"
     rev.locator("#material-application_form a.document-link").click()
     # a box on the page image around every value read, and the value beside it
@@ -138,7 +114,7 @@ def test_an_application_from_filling_to_approval(site, browser):
     rev.fill("#c-rated_beds", "150")
     rev.fill("#r-rated_beds", "按执业许可证核对")
     rev.get_by_role("button", name="保存更正").first.click()
-    _done(rev)
+    done(rev)
     row = rev.locator("#v-rated_beds")
     assert row.locator("s").inner_text() == "120" and row.locator(".corrected").inner_text() == "150"
     # returned for correction: the missing material ticked, the deadline from the rules
@@ -146,7 +122,7 @@ def test_an_application_from_filling_to_approval(site, browser):
     form = rev.locator("#return-form")
     assert form.get_by_label("与医保部门签订的服务协议复印件（未上传）").is_checked()
     form.get_by_role("button", name="退回补正").click()
-    _done(rev)
+    done(rev)
     import rules
 
     due = rules.step_deadline("jingdezhen", "supplement_reply", dt.date.today().isoformat())["due"]
@@ -162,17 +138,17 @@ def test_an_application_from_filling_to_approval(site, browser):
     inst.set_input_files("#file", files=[{"name": "医保协议.pdf", "mimeType": "application/pdf",
                                           "buffer": original}])
     inst.get_by_role("button", name="上传").click()
-    _done(inst)
+    done(inst)
     assert "未上传" not in inst.locator("#material-medical_insurance_agreement").inner_text()
     inst.get_by_role("button", name="提交补正材料").click()
-    _done(inst)
+    done(inst)
     assert _status(inst) == "已补正"
 
     rev.goto(case_url)
     rev.get_by_role("button", name="开始审查").click()
-    _done(rev)
+    done(rev)
     rev.get_by_role("button", name="审查通过").click()
-    _done(rev)
+    done(rev)
     assert _status(rev) == "通过"
     history = rev.locator("#history").inner_text()
     for step in ("已提交 → 审查中", "审查中 → 需补正", "需补正 → 已补正", "已补正 → 审查中",
@@ -181,7 +157,7 @@ def test_an_application_from_filling_to_approval(site, browser):
     shot(rev, "case-approved")
 
     # an admin finds every step in the audit trail, the chain whole
-    admin = _user(browser, site, "admin")
+    admin = log_in(browser, site, "admin", PASSWORD)
     case_id = case_url.rsplit("/", 1)[1]
     admin.goto(f"{site}/admin/audit?case={case_id}")
     assert "哈希链完整" in admin.locator("#chain").inner_text()
@@ -199,11 +175,11 @@ def test_an_application_from_filling_to_approval(site, browser):
 
 
 def test_another_jurisdictions_reviewer_gets_a_404_and_a_visitor_the_log_in(site, browser):
-    inst = _user(browser, site, "hospital")
+    inst = log_in(browser, site, "hospital", PASSWORD)
     inst.get_by_role("button", name="新建申请").click()
-    _done(inst)
+    done(inst)
     case_url = inst.url
-    other = _user(browser, site, "reviewer_sx")
+    other = log_in(browser, site, "reviewer_sx", PASSWORD)
     r = other.goto(case_url)
     assert r.status == 404 and other.locator("h1").inner_text() == "页面不存在"
     assert NAME not in other.content()

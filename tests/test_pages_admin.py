@@ -9,8 +9,8 @@ import re
 import pytest
 
 from api import create_app
+from pages import PASSWORD, client_as, csrf_token
 
-PASSWORD = "correct horse battery"
 ROLES_OF = {"admin": "admin", "auditor": "auditor", "reviewer": "reviewer",
             "hospital": "institution"}
 PAGES = {"/admin/users": {"admin"}, "/admin/institutions": {"admin", "reviewer"},
@@ -46,23 +46,9 @@ def site(tmp_path):
         ext.close()
 
 
-def _token(html: str) -> str:
-    return re.search(r'name="csrf_token" value="([^"]+)"', html).group(1)
-
-
-def _client(app, name: str | None, password: str = PASSWORD):
-    c = app.test_client()
-    if name:
-        page = c.get("/login")
-        r = c.post("/login", data={"name": name, "password": password,
-                                   "csrf_token": _token(page.get_data(as_text=True))})
-        assert r.status_code == 302, name
-    return c
-
-
 @pytest.mark.parametrize("name", [None, *ROLES_OF])
 def test_each_page_answers_each_role(site, name):
-    c = _client(site, name)
+    c = client_as(site, name)
     for url, allowed in PAGES.items():
         r = c.get(url)
         if name is None:
@@ -80,8 +66,8 @@ def test_each_page_answers_each_role(site, name):
 
 
 def test_an_admin_adds_an_account_sees_its_password_once_and_disables_it(site):
-    c = _client(site, "admin")
-    token = _token(c.get("/admin/users").get_data(as_text=True))
+    c = client_as(site, "admin")
+    token = csrf_token(c.get("/admin/users").get_data(as_text=True))
     r = c.post("/admin/users", data={"csrf_token": token, "name": "reviewer_sx",
                                      "role": "reviewer", "jurisdiction": "shanxi"})
     html = r.get_data(as_text=True)
@@ -90,7 +76,7 @@ def test_an_admin_adds_an_account_sees_its_password_once_and_disables_it(site):
     assert len(password) >= 12
     assert password not in c.get("/admin/users").get_data(as_text=True)  # once
     assert "password" not in str(r.headers.get("Set-Cookie", "")).lower()
-    sx = _client(site, "reviewer_sx", password)
+    sx = client_as(site, "reviewer_sx", password)
     assert sx.get("/desk").status_code == 200
     # a bad account is refused with every reason, the page kept
     r = c.post("/admin/users", data={"csrf_token": token, "name": "x", "role": "reviewer",
@@ -110,10 +96,10 @@ def test_an_admin_adds_an_account_sees_its_password_once_and_disables_it(site):
 
 
 def test_a_reviewer_registers_institutions_of_their_jurisdiction_only(site):
-    c = _client(site, "reviewer")
+    c = client_as(site, "reviewer")
     html = c.get("/admin/institutions").get_data(as_text=True)
     assert "景德镇市第一人民医院" in html and "太原市第一人民医院" not in html
-    token = _token(html)
+    token = csrf_token(html)
     r = c.post("/admin/institutions", data={"csrf_token": token, "name": "景德镇市昌江区医院",
                                             "credit_code": "91360200MA35GYXY0M",
                                             "category": "medical", "jurisdiction": "shanxi"})
@@ -126,11 +112,11 @@ def test_a_reviewer_registers_institutions_of_their_jurisdiction_only(site):
 
 
 def test_the_audit_trail_filters_and_says_the_chain_is_whole(site):
-    rev = _client(site, "reviewer")
+    rev = client_as(site, "reviewer")
     case = f"/desk/cases/{site.case_id}"
-    token = _token(rev.get(case).get_data(as_text=True))
+    token = csrf_token(rev.get(case).get_data(as_text=True))
     rev.post(f"{case}/move", data={"csrf_token": token, "to": "in_review", "version": "1"})
-    c = _client(site, "auditor")
+    c = client_as(site, "auditor")
     html = c.get(f"/admin/audit?case={site.case_id}").get_data(as_text=True)
     assert "哈希链完整" in html
     actions = re.findall(r'<td class="action">([^<]+)</td>', html)

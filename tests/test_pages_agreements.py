@@ -16,8 +16,8 @@ import pytest
 from api import create_app
 from forms import get_form, sample_record
 from generator.pdf import render_pdf
+from pages import PASSWORD, client_as, csrf_token
 
-PASSWORD = "correct horse battery"
 PARTY_A = {"name": "太原市社会保险中心", "representative": "张三",
            "address": "山西省太原市小店区长治路 123 号", "postcode": "030001",
            "telephone": "0351-4123456"}
@@ -62,20 +62,6 @@ def site(tmp_path):
         ext.close()
 
 
-def _token(html: str) -> str:
-    return re.search(r'name="csrf_token" value="([^"]+)"', html).group(1)
-
-
-def _client(app, name: str | None):
-    c = app.test_client()
-    if name:
-        page = c.get("/login")
-        r = c.post("/login", data={"name": name, "password": PASSWORD,
-                                   "csrf_token": _token(page.get_data(as_text=True))})
-        assert r.status_code == 302
-    return c
-
-
 def _party_a_form() -> dict:
     return {f"party_a.{k}": v for k, v in PARTY_A.items()}
 
@@ -85,14 +71,14 @@ def _value(html: str, id_: str) -> str:
 
 
 def test_the_reviewer_drafts_previews_and_the_case_is_signed(site):
-    c = _client(site, "reviewer")
+    c = client_as(site, "reviewer")
     case = f"/desk/cases/{site.cases[0]}"
     page = c.get(case).get_data(as_text=True)
     assert 'id="agreement-form"' in page
     # 乙方 from the application form; 甲方 still to type
     assert _value(page, "party_b-name") == HOSPITALS[0]
     assert _value(page, "party_a-name") == ""
-    token = _token(page)
+    token = csrf_token(page)
     # an incomplete form: every problem named, nothing typed lost
     r = c.post(f"{case}/agreement", data={"csrf_token": token, "party_a.name": PARTY_A["name"],
                                           "party_a.postcode": "0300"})
@@ -135,17 +121,17 @@ def test_the_reviewer_drafts_previews_and_the_case_is_signed(site):
 
 def test_only_the_jurisdictions_reviewer_drafts(site):
     case = f"/desk/cases/{site.cases[0]}"
-    inst = _client(site, "hospital0")
+    inst = client_as(site, "hospital0")
     page = inst.get(case).get_data(as_text=True)
     assert 'id="agreement-form"' not in page
-    token = _token(inst.get("/desk").get_data(as_text=True))
+    token = csrf_token(inst.get("/desk").get_data(as_text=True))
     r = inst.post(f"{case}/agreement", data={**_party_a_form(), "csrf_token": token})
     assert r.status_code == 422 and "无权" in r.get_data(as_text=True)
-    other = _client(site, "reviewer_jdz")
-    token = _token(other.get("/desk").get_data(as_text=True))
+    other = client_as(site, "reviewer_jdz")
+    token = csrf_token(other.get("/desk").get_data(as_text=True))
     assert other.post(f"{case}/agreement", data={**_party_a_form(), "csrf_token": token}
                       ).status_code == 404
-    assert _client(site, None).post(f"{case}/agreement").status_code in (302, 400)
+    assert client_as(site, None).post(f"{case}/agreement").status_code in (302, 400)
 
 
 def _wait(c, url: str) -> str:
@@ -158,13 +144,13 @@ def _wait(c, url: str) -> str:
 
 
 def test_a_batch_drafts_every_ticked_case_and_lists_the_one_it_could_not(site):
-    c = _client(site, "reviewer")
+    c = client_as(site, "reviewer")
     page = c.get("/desk/agreements").get_data(as_text=True)
     for cid, name in zip(site.cases, HOSPITALS):
         assert _value(page, f"b{cid}-name") == name
         assert 'class="low"' in re.search(rf'id="b{cid}-postcode"[^>]*>', page).group(0)
     first, second = site.cases
-    form = {**_party_a_form(), "csrf_token": _token(page), "case": [str(first), str(second)],
+    form = {**_party_a_form(), "csrf_token": csrf_token(page), "case": [str(first), str(second)],
             "city": "太原", "term_years": "1", "format": "pdf"}
     for cid, name in zip(site.cases, HOSPITALS):
         form.update({f"b{cid}.name": name, f"b{cid}.representative": "李四",
@@ -183,19 +169,19 @@ def test_a_batch_drafts_every_ticked_case_and_lists_the_one_it_could_not(site):
     assert 'data-slot="agreement:draft">服务协议草稿' in c.get(f"/desk/cases/{first}").get_data(as_text=True)
     assert 'data-slot="agreement:draft"' not in c.get(f"/desk/cases/{second}").get_data(as_text=True)
     # the job is its starter's alone
-    assert _client(site, "reviewer2").get(job).status_code == 404
-    assert _client(site, "reviewer2").get(job + "/zip").status_code == 404
-    assert _client(site, None).get(job).status_code == 302
+    assert client_as(site, "reviewer2").get(job).status_code == 404
+    assert client_as(site, "reviewer2").get(job + "/zip").status_code == 404
+    assert client_as(site, None).get(job).status_code == 302
 
 
 def test_the_batch_page_is_a_reviewers(site):
-    assert _client(site, "hospital0").get("/desk/agreements").status_code == 403
-    assert _client(site, None).get("/desk/agreements").status_code == 302
-    other = _client(site, "reviewer_jdz").get("/desk/agreements").get_data(as_text=True)
+    assert client_as(site, "hospital0").get("/desk/agreements").status_code == 403
+    assert client_as(site, None).get("/desk/agreements").status_code == 302
+    other = client_as(site, "reviewer_jdz").get("/desk/agreements").get_data(as_text=True)
     assert 'id="no-cases"' in other and HOSPITALS[0] not in other
-    c = _client(site, "reviewer")
+    c = client_as(site, "reviewer")
     r = c.post("/desk/agreements", data={**_party_a_form(),
-                                         "csrf_token": _token(c.get("/desk").get_data(as_text=True))})
+                                         "csrf_token": csrf_token(c.get("/desk").get_data(as_text=True))})
     assert r.status_code == 422 and "请至少选择一个案件" in r.get_data(as_text=True)
 
 
@@ -207,7 +193,7 @@ def test_the_signing_office_drafts_and_signs_and_nothing_else(site):
     d.add_user(SYSTEM, name="signer_jdz", role="signer", jurisdiction="jingdezhen",
                password=PASSWORD)
     d.close()
-    c = _client(site, "signer")
+    c = client_as(site, "signer")
     case = f"/desk/cases/{site.cases[0]}"
     page = c.get(case).get_data(as_text=True)
     assert 'id="agreement-form"' in page and "签订协议" in page
@@ -215,7 +201,7 @@ def test_the_signing_office_drafts_and_signs_and_nothing_else(site):
     slots = re.findall(r'<option value="([^"]+)">', re.search(r'<select id="slot".*?</select>',
                                                              page, re.S).group(0))
     assert slots == ["agreement:signed"]
-    token = _token(page)
+    token = csrf_token(page)
     r = c.post(f"{case}/documents", data={"csrf_token": token, "slot": "material:medical_license",
                                           "file": (io.BytesIO(b"%PDF-1.4\n"), "x.pdf")},
                content_type="multipart/form-data")
@@ -235,7 +221,7 @@ def test_the_signing_office_drafts_and_signs_and_nothing_else(site):
     assert re.search(r'id="case-status">([^<]+)<', c.get(case).get_data(as_text=True)).group(1) == "已签约"
     # the batch page is theirs too; another jurisdiction's signing office sees nothing
     assert c.get("/desk/agreements").status_code == 200
-    other = _client(site, "signer_jdz")
+    other = client_as(site, "signer_jdz")
     assert other.get(case).status_code == 404
     assert HOSPITALS[1] not in other.get("/desk").get_data(as_text=True)
 

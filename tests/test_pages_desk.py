@@ -14,8 +14,8 @@ import rules
 from api import create_app
 from forms import get_form, sample_record
 from generator.pdf import render_pdf
+from pages import PASSWORD, client_as, csrf_token
 
-PASSWORD = "correct horse battery"
 NAME_A = "景德镇市第一人民医院"
 USERS = ("hospital_a", "hospital_b", "reviewer", "reviewer_sx", "admin", "auditor")
 
@@ -57,20 +57,6 @@ def site(tmp_path):
         ext.close()
 
 
-def _token(html: str) -> str:
-    return re.search(r'name="csrf_token" value="([^"]+)"', html).group(1)
-
-
-def _client(app, name: str | None):
-    c = app.test_client()
-    if name:
-        page = c.get("/login")
-        r = c.post("/login", data={"name": name, "password": PASSWORD,
-                                   "csrf_token": _token(page.get_data(as_text=True))})
-        assert r.status_code == 302, name
-    return c
-
-
 def _flash(c, url: str) -> str:
     return " ".join(re.findall(r'<p class="flash flash-\w+"[^>]*>([^<]*)</p>',
                                c.get(url).get_data(as_text=True)))
@@ -90,7 +76,7 @@ SEES = {"hospital_a": True, "hospital_b": False, "reviewer": True, "reviewer_sx"
 
 @pytest.mark.parametrize("name", USERS)
 def test_each_role_sees_the_case_or_a_404(site, name):
-    c = _client(site, name)
+    c = client_as(site, name)
     listing = c.get("/desk").get_data(as_text=True)
     assert (NAME_A in listing) is SEES[name]
     for url in _pages(site):
@@ -104,7 +90,7 @@ def test_each_role_sees_the_case_or_a_404(site, name):
 
 
 def test_a_visitor_is_sent_to_log_in_from_every_page(site):
-    c = _client(site, None)
+    c = client_as(site, None)
     for url in ["/desk"] + _pages(site):
         r = c.get(url)
         assert r.status_code == 302 and r.headers["Location"].startswith("/login?next="), url
@@ -114,7 +100,7 @@ def test_a_visitor_is_sent_to_log_in_from_every_page(site):
 
 
 def test_every_form_needs_its_csrf_token(site):
-    c = _client(site, "reviewer")
+    c = client_as(site, "reviewer")
     for url, data in ((f"/desk/cases/{site.case_id}/move", {"to": "in_review", "version": "1"}),
                       (f"/desk/documents/{site.doc_id}/corrections",
                        {"field": "rated_beds", "value": "1", "reason": "x"}),
@@ -125,8 +111,8 @@ def test_every_form_needs_its_csrf_token(site):
 
 
 def test_another_institution_cannot_upload_to_or_move_a_case(site):
-    c = _client(site, "hospital_b")
-    token = _token(c.get("/desk").get_data(as_text=True))
+    c = client_as(site, "hospital_b")
+    token = csrf_token(c.get("/desk").get_data(as_text=True))
     r = c.post(f"/desk/cases/{site.case_id}/move",
                data={"to": "in_review", "version": "1", "csrf_token": token})
     assert r.status_code == 404
@@ -140,10 +126,10 @@ def test_another_institution_cannot_upload_to_or_move_a_case(site):
 
 
 def test_an_institution_cannot_correct_a_value(site):
-    c = _client(site, "hospital_a")
+    c = client_as(site, "hospital_a")
     page = c.get(f"/desk/documents/{site.doc_id}").get_data(as_text=True)
     assert "保存更正" not in page
-    token = _token(c.get(f"/desk/cases/{site.case_id}").get_data(as_text=True))
+    token = csrf_token(c.get(f"/desk/cases/{site.case_id}").get_data(as_text=True))
     r = c.post(f"/desk/documents/{site.doc_id}/corrections",
                data={"field": "rated_beds", "value": "4321", "reason": "改", "csrf_token": token})
     assert r.status_code == 302
@@ -154,7 +140,7 @@ def test_an_institution_cannot_correct_a_value(site):
 # ------------------------------------------------------------------ the review page
 
 def test_the_review_page_boxes_every_value_read_on_its_page(site):
-    c = _client(site, "reviewer")
+    c = client_as(site, "reviewer")
     html = c.get(f"/desk/documents/{site.doc_id}").get_data(as_text=True)
     boxes = re.findall(r'class="box[^"]*" id="box-([\w-]+)"', html)
     rows = re.findall(r'<tr id="v-([\w-]+)"', html)
@@ -166,7 +152,7 @@ def test_the_review_page_boxes_every_value_read_on_its_page(site):
 
 
 def test_a_page_image_is_drawn_once_and_then_served_from_the_cache(site, tmp_path):
-    c = _client(site, "reviewer")
+    c = client_as(site, "reviewer")
     url = f"/desk/documents/{site.doc_id}/pages/1.png"
     first = c.get(url)
     assert first.status_code == 200 and first.mimetype == "image/png"
@@ -182,9 +168,9 @@ def test_a_page_image_is_drawn_once_and_then_served_from_the_cache(site, tmp_pat
 
 
 def test_a_correction_is_kept_beside_the_value_read(site):
-    c = _client(site, "reviewer")
+    c = client_as(site, "reviewer")
     case = f"/desk/cases/{site.case_id}"
-    token = _token(c.get(case).get_data(as_text=True))
+    token = csrf_token(c.get(case).get_data(as_text=True))
     c.post(f"{case}/move", data={"to": "in_review", "version": "1", "csrf_token": token})
     doc = f"/desk/documents/{site.doc_id}"
     r = c.post(f"{doc}/corrections", data={"field": "rated_beds", "value": "150",
@@ -200,9 +186,9 @@ def test_a_correction_is_kept_beside_the_value_read(site):
 
 
 def test_returning_a_case_computes_the_deadline_and_the_institution_sees_it(site):
-    rev = _client(site, "reviewer")
+    rev = client_as(site, "reviewer")
     case = f"/desk/cases/{site.case_id}"
-    token = _token(rev.get(case).get_data(as_text=True))
+    token = csrf_token(rev.get(case).get_data(as_text=True))
     rev.post(f"{case}/move", data={"to": "in_review", "version": "1", "csrf_token": token})
     r = rev.post(f"{case}/move", data={
         "to": "returned", "version": "2", "csrf_token": token,
@@ -210,16 +196,16 @@ def test_returning_a_case_computes_the_deadline_and_the_institution_sees_it(site
     assert r.status_code == 302
     due = rules.step_deadline("jingdezhen", "supplement_reply",
                               dt.date.today().isoformat())["due"]
-    inst = _client(site, "hospital_a").get(case).get_data(as_text=True)
+    inst = client_as(site, "hospital_a").get(case).get_data(as_text=True)
     block = re.search(r'id="to-correct">.*?</div>', inst, re.S).group(0)
     assert due in block and "执业许可证副本页不清晰" in block and "与医保部门签订的服务协议复印件" in block
     assert re.search(r'id="case-deadline">([^<]+)<', inst).group(1) == due
 
 
 def test_a_stale_form_says_the_case_moved_on(site):
-    rev = _client(site, "reviewer")
+    rev = client_as(site, "reviewer")
     case = f"/desk/cases/{site.case_id}"
-    token = _token(rev.get(case).get_data(as_text=True))
+    token = csrf_token(rev.get(case).get_data(as_text=True))
     rev.post(f"{case}/move", data={"to": "in_review", "version": "1", "csrf_token": token})
     r = rev.post(f"{case}/move", data={"to": "in_review", "version": "1", "csrf_token": token})
     assert r.status_code == 302
@@ -227,16 +213,16 @@ def test_a_stale_form_says_the_case_moved_on(site):
 
 
 def test_a_rejection_needs_an_article_for_each_reason(site):
-    rev = _client(site, "reviewer")
+    rev = client_as(site, "reviewer")
     case = f"/desk/cases/{site.case_id}"
-    token = _token(rev.get(case).get_data(as_text=True))
+    token = csrf_token(rev.get(case).get_data(as_text=True))
     rev.post(f"{case}/move", data={"to": "in_review", "version": "1", "csrf_token": token})
     rev.post(f"{case}/move", data={"to": "rejected", "version": "2", "csrf_token": token,
                                    "reason_0": "床位不足"})
     assert "审查中" in rev.get(case).get_data(as_text=True)
     rev.post(f"{case}/move", data={"to": "rejected", "version": "2", "csrf_token": token,
                                    "reason_0": "床位不足", "article_0": "五"})
-    inst = _client(site, "hospital_a").get(case).get_data(as_text=True)
+    inst = client_as(site, "hospital_a").get(case).get_data(as_text=True)
     assert "不予通过" in inst and "床位不足（依据 五）" in inst
 
 
@@ -249,7 +235,7 @@ def test_the_list_filters_by_status_and_pages_through(site):
     for _ in range(24):
         d.open_case(SYSTEM, 1)
     d.close()
-    c = _client(site, "reviewer")
+    c = client_as(site, "reviewer")
     first = c.get("/desk").get_data(as_text=True)
     second = c.get("/desk?page=2").get_data(as_text=True)
     ids = lambda html: re.findall(r'href="/desk/cases/(\d+)"', html)  # noqa: E731

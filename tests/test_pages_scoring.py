@@ -11,8 +11,8 @@ from werkzeug.datastructures import MultiDict
 
 from api import create_app
 from scoring import all_tables, example_input, get_table, score
+from pages import PASSWORD, client_as, csrf_token
 
-PASSWORD = "correct horse battery"
 SCORED = ("admission", "entered", "checklist")
 
 
@@ -50,20 +50,6 @@ def site(tmp_path):
         ext.close()
 
 
-def _token(html: str) -> str:
-    return re.search(r'name="csrf_token" value="([^"]+)"', html).group(1)
-
-
-def _client(app, name: str | None):
-    c = app.test_client()
-    if name:
-        page = c.get("/login")
-        r = c.post("/login", data={"name": name, "password": PASSWORD,
-                                   "csrf_token": _token(page.get_data(as_text=True))})
-        assert r.status_code == 302
-    return c
-
-
 def _form_of(data: dict, table) -> MultiDict:
     """What a person ticks and types in the page for a scoring input ``data``."""
     form = MultiDict()
@@ -97,7 +83,7 @@ def _form_of(data: dict, table) -> MultiDict:
 def test_the_form_scores_as_the_scorer_does_and_keeps_the_table(site, key, table_id):
     """The example input ticked into the page gives the same total and verdict as
     ``scoring.score`` on the same input, and the scored table is kept in the case."""
-    c = _client(site, f"rev_{key[0]}")
+    c = client_as(site, f"rev_{key[0]}")
     case = site.cases[key]
     page = c.get(f"/desk/cases/{case}").get_data(as_text=True)
     assert f"/desk/cases/{case}/scores/{table_id}" in page
@@ -110,7 +96,7 @@ def test_the_form_scores_as_the_scorer_does_and_keeps_the_table(site, key, table
     data = example_input(table, kind=kind)
     expected = score(table_id, data, kind)
     form = _form_of(data, table)
-    form.add("csrf_token", _token(html))
+    form.add("csrf_token", csrf_token(html))
     r = c.post(url, data=form)
     assert r.status_code == 302, re.findall(r"<li>([^<]*)</li>", r.get_data(as_text=True))
     doc = c.get(r.headers["Location"]).get_data(as_text=True)
@@ -122,13 +108,13 @@ def test_the_form_scores_as_the_scorer_does_and_keeps_the_table(site, key, table
 
 
 def test_a_missed_tick_fails_the_veto_and_the_number_left_empty_is_named(site):
-    c = _client(site, "rev_shanxi")
+    c = client_as(site, "rev_shanxi")
     case = site.cases[("shanxi", "medical")]
     url = f"/desk/cases/{case}/scores/shanxi-eval-medical"
     table = get_table("shanxi-eval-medical")
     data = example_input(table, kind="medical")
     form = _form_of(data, table)
-    form.add("csrf_token", _token(c.get(url).get_data(as_text=True)))
+    form.add("csrf_token", csrf_token(c.get(url).get_data(as_text=True)))
     stock = next(k for k in form if k.startswith("item.7.stock_rate"))
     form.setlist(stock, [""])
     r = c.post(url, data=form)
@@ -147,12 +133,12 @@ def test_a_missed_tick_fails_the_veto_and_the_number_left_empty_is_named(site):
 def test_only_the_jurisdictions_reviewer_scores_a_case_in_review(site):
     case = site.cases[("shanxi", "medical")]
     url = f"/desk/cases/{case}/scores/shanxi-eval-medical"
-    assert _client(site, None).get(url).status_code == 302
-    assert _client(site, "rev_tianjin").get(url).status_code == 404
+    assert client_as(site, None).get(url).status_code == 302
+    assert client_as(site, "rev_tianjin").get(url).status_code == 404
     # a table of another jurisdiction or kind has no page under this case
-    assert _client(site, "rev_shanxi").get(
+    assert client_as(site, "rev_shanxi").get(
         f"/desk/cases/{case}/scores/shanxi-eval-hearing").status_code == 404
-    inst = _client(site, "hospital")
+    inst = client_as(site, "hospital")
     html = inst.get(url)
     assert html.status_code in (403, 404)
 
@@ -177,7 +163,7 @@ def test_every_tables_form_posts_what_the_scorer_reads(table):
 
 
 def test_a_number_in_a_gap_of_the_printed_bands_asks_the_panel_before_anything_is_kept(site):
-    c = _client(site, "rev_shanxi")
+    c = client_as(site, "rev_shanxi")
     case = site.cases[("shanxi", "hearing_aid")]
     url = f"/desk/cases/{case}/scores/shanxi-eval-hearing"
     table = get_table("shanxi-eval-hearing")
@@ -186,7 +172,7 @@ def test_a_number_in_a_gap_of_the_printed_bands_asks_the_panel_before_anything_i
     data = example_input(table, "missing", "hearing_aid")
     choice = data.pop("resolve")["6.2"]
     form = _form_of(data, table)
-    form.add("csrf_token", _token(html))
+    form.add("csrf_token", csrf_token(html))
     r = c.post(url, data=form)
     text = r.get_data(as_text=True)
     assert r.status_code == 422 and "须由评估小组决定" in text and "第6.2项" in text

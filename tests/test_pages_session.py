@@ -3,13 +3,10 @@ no open redirect, the user's own cases only, log-out that ends the session."""
 
 from __future__ import annotations
 
-import re
-
 import pytest
 
 from api import create_app
-
-PASSWORD = "correct horse battery"
+from pages import PASSWORD, csrf_token
 
 
 @pytest.fixture
@@ -38,14 +35,10 @@ def site(tmp_path):
         ext.close()
 
 
-def _token(html: str) -> str:
-    return re.search(r'name="csrf_token" value="([^"]+)"', html).group(1)
-
-
 def _log_in(client, name, password=PASSWORD, next_=""):
     page = client.get("/login")
     return client.post("/login", data={"name": name, "password": password, "next": next_,
-                                       "csrf_token": _token(page.get_data(as_text=True))})
+                                       "csrf_token": csrf_token(page.get_data(as_text=True))})
 
 
 def test_a_page_behind_the_log_in_sends_you_there_and_back(site):
@@ -85,15 +78,15 @@ def test_the_next_page_is_never_another_site(site):
     for target in ("https://evil.example/", "//evil.example/x", "/\\evil"):
         r = _log_in(site, "hospital_a", next_=target)
         assert r.status_code == 302 and r.headers["Location"] == "/desk"
-        site.post("/logout", data={"csrf_token": _token(site.get("/desk").get_data(
+        site.post("/logout", data={"csrf_token": csrf_token(site.get("/desk").get_data(
             as_text=True))})
 
 
-def test_log_out_ends_the_session_and_needs_its_token(site):
+def test_log_out_ends_the_session_and_needs_its_csrf_token(site):
     _log_in(site, "hospital_a")
     assert site.post("/logout").status_code == 400  # without the token: refused
     assert site.get("/desk").status_code == 200
-    token = _token(site.get("/desk").get_data(as_text=True))
+    token = csrf_token(site.get("/desk").get_data(as_text=True))
     r = site.post("/logout", data={"csrf_token": token})
     assert r.status_code == 302 and r.headers["Location"] == "/login"
     assert site.get("/desk").status_code == 302
