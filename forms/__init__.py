@@ -50,8 +50,10 @@ from ._errata import form_errata  # noqa: E402
 __all__ += ["form_errata"]
 
 from ._stamp import STAMP_AUTHOR, Stamp, read_stamp, stamp_keywords, stamp_subject  # noqa: E402
+from ._mark import PageMark, mark_text, read_mark  # noqa: E402
 
 __all__ += ["STAMP_AUTHOR", "Stamp", "read_stamp", "stamp_keywords", "stamp_subject"]
+__all__ += ["PageMark", "mark_text", "read_mark"]
 
 from ._text import TextInvalid, check_text, text_problems  # noqa: E402
 

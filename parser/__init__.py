@@ -39,7 +39,7 @@ from forms.errors import FieldProblem, ParseError, ParseInternal
 from ._limits import Limits
 from ._result import ParseResult
 
-__all__ = ["parse_pdf", "page_sizes", "page_image", "Limits", "ParseResult", "ParseError",
+__all__ = ["parse_pdf", "page_sizes", "page_image", "identify_pages", "Limits", "ParseResult", "ParseError",
            "warm_up", "shutdown", "configure_workers"]
 
 # the error classes a worker may name in its answer
@@ -106,6 +106,23 @@ def page_image(data: bytes, page: int, *, width: int = 1000,
         raise ValueError("pages are numbered from 1")
     data, limits = _checked(data, limits)
     return _in_worker(data, limits, ("png", int(page), int(width)))
+
+
+def identify_pages(data: bytes, *, limits: Limits | None = None) -> list[dict]:
+    """Which of xieyi's forms and pages each page of a scan is (an image-only PDF, or a
+    JPEG, PNG or TIFF image), from the mark our PDFs print on every page; read in a worker
+    under ``limits``.  Each page: ``{"page", "form", "version", "form_page", "title"}``, or
+    ``{"page", "form": None}`` for a page without our mark."""
+    from . import _scan, _work
+
+    limits = limits or Limits()
+    if not isinstance(data, (bytes, bytearray, memoryview)):
+        raise TypeError("the file's bytes are needed")
+    data = bytes(data)
+    _work.check_size(data, limits)
+    if not _scan.is_image(data):
+        _work.check_header(data)
+    return _in_worker(data, limits, ("identify",))
 
 
 def warm_up(limits: Limits | None = None) -> None:

@@ -42,6 +42,7 @@ from forms.errors import (
     PdfTooLarge,
     PdfTooManyPages,
     UnknownTemplate,
+    XieyiError,
 )
 
 from . import _acroform, _identify, _inflate, _layout
@@ -199,10 +200,11 @@ def _parse(data: bytes, limits: Limits) -> dict:
     pages = _layout.extract_pages(data, npages)
     if not any(p.nchars for p in pages):
         if ident is not None or any(p.nimages for p in pages):
+            zh, en = _scanned_pages(data, limits)
             raise PdfNoTextLayer(
-                "PDF 中没有文字层（可能是扫描件或图片），目前无法读取；请上传由表单导出的 PDF",
-                "the PDF has no text layer (a scan or an image?): it cannot be read yet (OCR is "
-                "later work); upload the PDF exported from the form")
+                f"PDF 中没有文字层（可能是扫描件或图片）{zh}，目前无法读取其中的值；请上传由表单导出的 PDF",
+                f"the PDF has no text layer (a scan or an image?){en}: its values cannot be read "
+                "yet (OCR is later work); upload the PDF exported from the form")
         raise UnknownTemplate("PDF 的页面上没有任何文字，不是本系统的表单",
                               "the PDF's pages carry no text: it is not one of our forms")
     if ident is None:
@@ -387,8 +389,26 @@ def _die_with_parent() -> None:
 RETIRE_GROWTH = 200 * MiB
 
 
+def _scanned_pages(data: bytes, limits: Limits) -> tuple[str, str]:
+    """What a scan's page marks say it is, for the message (nothing when they say nothing)."""
+    from . import _scan
+
+    try:
+        pages = _scan.identify_pages(data, limits.max_pages)
+    except (XieyiError, MemoryError):
+        return "", ""
+    known = [p for p in pages if p["form"]]
+    if not known:
+        return "", ""
+    zh = "；".join(f"第 {p['page']} 页是“{p['title'] or p['form']}”第 {p['form_page']} 页"
+                  for p in known)
+    en = "; ".join(f"page {p['page']} is page {p['form_page']} of {p['form']}" for p in known)
+    return f"：{zh}（xieyi 生成的表，扫描件）", f": {en} (a scan of xieyi's form)"
+
+
 def do_job(data: bytes, limits: Limits, job: tuple | None):
-    """One call's work: parse (``job`` None), ``("sizes",)`` or ``("png", page, width)``."""
+    """One call's work: parse (``job`` None), ``("sizes",)``, ``("png", page, width)`` or
+    ``("identify",)`` (the page marks of a scan)."""
     if job is None:
         return parse_bytes(data, limits)
     from . import _pages
@@ -401,6 +421,10 @@ def do_job(data: bytes, limits: Limits, job: tuple | None):
             return _pages.page_sizes(data, limits.max_pages)
         if job[0] == "png":
             return _pages.page_png(data, job[1], job[2], limits.max_pages)
+        if job[0] == "identify":
+            from . import _scan
+
+            return _scan.identify_pages(data, limits.max_pages)
     except MemoryError:
         raise ParseResourceLimit("生成页面图像所需内存超过上限",
                                  "drawing the page needs more memory than allowed") from None

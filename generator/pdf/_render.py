@@ -33,7 +33,7 @@ from bisect import bisect_right
 from dataclasses import dataclass
 from itertools import accumulate, repeat
 
-from forms import FormSpec
+from forms import FormSpec, mark_text
 
 from forms.layout import (
     HEX4,
@@ -92,9 +92,29 @@ def _page_gids(page: Page, font: PreparedFont) -> set[int]:
     return gids
 
 
-def _page_stream(page: Page, font: PreparedFont, number: dict[int, int]) -> bytes:
-    """The page's static drawing; glyphs as numbered in the form's subset."""
+def _mark_ops(text: str) -> str:
+    """The page mark (forms/_mark.py) in the bottom right margin: a 1-bit inline image,
+    one sample per QR module, drawn without interpolation so it stays sharp."""
+    from forms._mark import MARK_BOTTOM, MARK_RIGHT, MODULE_PT, mark_modules
+
+    rows = mark_modules(text)
+    n = len(rows)
+    data = bytearray()
+    for row in rows:  # 1 is white (DeviceGray), rows padded to a byte
+        bits = [0 if dark else 1 for dark in row] + [1] * (-n % 8)
+        data += bytes(int("".join(map(str, bits[i:i + 8])), 2) for i in range(0, len(bits), 8))
+    side = n * MODULE_PT
+    x, y = PAGE_W - MARK_RIGHT - side, MARK_BOTTOM
+    return (f"q {num(side)} 0 0 {num(side)} {num(x)} {num(y)} cm\n"
+            f"BI /W {n} /H {n} /BPC 1 /CS /G /I false /F /AHx ID\n{data.hex()}>\nEI Q")
+
+
+def _page_stream(page: Page, font: PreparedFont, number: dict[int, int],
+                 mark: str | None = None) -> bytes:
+    """The page's static drawing; glyphs as numbered in the form's subset; the page mark."""
     ops: list[str] = ["0 G 0 g 0 J 0 j"]
+    if mark:
+        ops.append(_mark_ops(mark))
     # rectangles (by line width) then lines, stroked once per run of one width
     paths = [(w, f"{num(x0)} {num(PAGE_H - bottom)} {num(x1 - x0)} {num(bottom - top)} re")
              for x0, top, x1, bottom, w in sorted(page.rects, key=lambda r: r[4])]
@@ -296,7 +316,8 @@ def _static(spec: FormSpec, font: PreparedFont) -> _Static:
         contents = []
         strings = {}
         for pi, page in enumerate(lay.pages):
-            contents.append(zlib.compress(_page_stream(page, font, subset.number), 9))
+            mark = mark_text(spec.id, spec.version, pi + 1)
+            contents.append(zlib.compress(_page_stream(page, font, subset.number, mark), 9))
             for wd in page.widgets:
                 strings[id(wd)] = _widget_strings(wd, pi)
         first = next((wd for p in lay.pages for wd in p.widgets), None)

@@ -1,0 +1,100 @@
+"""Scans and photographs of printed forms: which of xieyi's forms and pages each page is,
+from the page mark every page of our PDFs carries (forms/_mark.py), read by ZXing (the
+zxing-cpp wheel: no model, no download).  Pages are image-only PDF pages, drawn by PDFium,
+or JPEG, PNG and TIFF files (a multi-page TIFF is a page a frame).
+
+Run in a parse worker under its limits: the file is an upload, hostile until proven
+otherwise (Pillow's decompression-bomb check is set to the largest page we take)."""
+
+from __future__ import annotations
+
+from typing import Iterator
+
+from forms.errors import NotPdf, ParseResourceLimit, PdfMalformed, PdfTooManyPages
+
+#: the resolution pages of a PDF are drawn at to find their mark (the mark's modules are
+#: 4 pixels there)
+MARK_DPI = 200
+#: the largest image taken: an A4 page at 600 dpi is 35 million pixels
+MAX_PIXELS = 40_000_000
+_IMAGE_MAGIC = (b"\x89PNG\r\n\x1a\n", b"\xff\xd8\xff", b"II*\x00", b"MM\x00*")
+
+
+def is_image(data: bytes) -> bool:
+    return data.startswith(_IMAGE_MAGIC)
+
+
+def _pdf_pages(data: bytes, max_pages: int) -> Iterator:
+    import pypdfium2 as pdfium
+
+    try:
+        pdf = pdfium.PdfDocument(data)
+    except pdfium.PdfiumError as e:
+        raise PdfMalformed("文件无法打开为 PDF", f"the file cannot be opened as a PDF ({e})") \
+            from None
+    try:
+        if len(pdf) > max_pages:
+            raise PdfTooManyPages(f"文件有 {len(pdf)} 页，超过上限 {max_pages} 页",
+                                  f"the file has {len(pdf)} pages, more than {max_pages}")
+        for i in range(len(pdf)):
+            yield pdf[i].render(scale=MARK_DPI / 72, grayscale=True).to_pil()
+    finally:
+        pdf.close()
+
+
+def _image_pages(data: bytes, max_pages: int) -> Iterator:
+    import io
+
+    from PIL import Image, ImageSequence, UnidentifiedImageError
+
+    Image.MAX_IMAGE_PIXELS = MAX_PIXELS
+    try:
+        image = Image.open(io.BytesIO(data))
+        for n, frame in enumerate(ImageSequence.Iterator(image)):
+            if n >= max_pages:
+                raise PdfTooManyPages(f"图片超过 {max_pages} 页", f"more than {max_pages} pages")
+            if frame.width * frame.height > MAX_PIXELS:
+                raise Image.DecompressionBombError("too many pixels")
+            yield frame.convert("L")
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning):
+        raise ParseResourceLimit(f"图片过大（超过 {MAX_PIXELS // 1_000_000} 百万像素）",
+                                 f"the image is too large (over {MAX_PIXELS:,} pixels)") from None
+    except (UnidentifiedImageError, OSError, SyntaxError) as e:
+        raise NotPdf("图片无法读取（已损坏或不是 JPEG、PNG、TIFF）",
+                     f"the image cannot be read ({type(e).__name__})") from None
+
+
+def identify_pages(data: bytes, max_pages: int) -> list[dict]:
+    """Each page: ``{"page", "form", "version", "form_page", "title"}`` where its mark says
+    which form and page it is, ``{"page", "form": None}`` where it has none."""
+    import warnings
+
+    import zxingcpp
+
+    from forms import UnknownForm, get_form, read_mark
+
+    if data.startswith(b"%PDF-") or b"%PDF-" in data[:1024]:
+        pages = _pdf_pages(data, max_pages)
+    elif is_image(data):
+        pages = _image_pages(data, max_pages)
+    else:
+        raise NotPdf("文件既不是 PDF，也不是图片（JPEG、PNG、TIFF）",
+                     "the file is neither a PDF nor an image (JPEG, PNG, TIFF)")
+    out = []
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", category=Warning)  # Pillow's bomb warning stops it
+        for i, image in enumerate(pages, 1):
+            found = {"page": i, "form": None}
+            for code in zxingcpp.read_barcodes(image, formats=zxingcpp.BarcodeFormat.QRCode):
+                mark = read_mark(code.text)
+                if mark is None:
+                    continue
+                try:
+                    title = get_form(mark.form).full_title
+                except UnknownForm:
+                    title = None
+                found = {"page": i, "form": mark.form, "version": mark.version,
+                         "form_page": mark.page, "title": title}
+                break
+            out.append(found)
+    return out
