@@ -369,7 +369,8 @@ def document_page(doc_id: int):
     spec = _spec_of(doc)
     pages: list[dict] = []
     values: list[dict] = []
-    if doc["state"] != "unreadable":
+    if doc["state"] != "unreadable" or (doc.get("error") or {}).get("code") in (
+            "scan_not_read", "wrong_form", "pdf_no_text_layer"):
         try:
             pages = [{"number": i + 1, "width": w, "height": h, "boxes": []}
                      for i, (w, h) in enumerate(_desk().page_sizes(a, doc_id))]

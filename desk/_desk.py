@@ -447,8 +447,12 @@ class Desk:
                                          "not an upload slot")])
         if not data:
             raise InputInvalid("文件是空的", "the file is empty")
+        from parser import is_image
+
         if data.startswith(b"%PDF-"):
             media_type = "application/pdf"  # what the bytes are, whatever the browser said
+        elif is_image(data) and not media_type.startswith("image/"):
+            media_type = "image/" + {b"\x89P": "png", b"\xff\xd8": "jpeg"}.get(data[:2], "tiff")
 
         def keep(s: Session) -> tuple[int, str]:
             case = self._case(s, actor, case_id)
@@ -479,10 +483,51 @@ class Desk:
         # the original first: in the store (fsync'd), then its row committed
         self.store.put(data)
         doc_id, _ = self._run(keep)
-        if slot.startswith(("material:", "agreement:", "score:")) or not data.startswith(b"%PDF"):
+        if slot.startswith(("material:", "agreement:", "score:")):
+            return self.document(actor, doc_id)
+        if is_image(data):
+            self._identify_scan(actor, doc_id, data)
+            return self.document(actor, doc_id)
+        if not data.startswith(b"%PDF"):
             return self.document(actor, doc_id)
         self._read(actor, doc_id, data, read)
         return self.document(actor, doc_id)
+
+    def _identify_scan(self, actor: Actor, doc_id: int, data: bytes) -> None:
+        """A scan's image uploaded for a form: which form and page each page is (the page
+        mark), said in the document's state; its values are not read (OCR is later work),
+        the reviewer reads them on the page images."""
+        from parser import identify_pages
+
+        try:
+            pages = identify_pages(data)
+            known = [p for p in pages if p["form"]]
+            zh = "；".join(f"第 {p['page']} 页是“{p['title'] or p['form']}”第 {p['form_page']} 页"
+                          for p in known) or "未找到 xieyi 的页面标记"
+            en = "; ".join(f"page {p['page']} is page {p['form_page']} of {p['form']}"
+                           for p in known) or "no page mark of xieyi found"
+            error = {"code": "scan_not_read",
+                     "message_zh": f"扫描图片（{zh}）：其中的值尚未能自动读取，请对照页面图像审查",
+                     "message_en": f"a scanned image ({en}): its values are not read yet; "
+                                   "review them on the page images", "details": []}
+        except XieyiError as e:
+            error, known = e.to_dict(), []
+
+        def record(s: Session) -> None:
+            doc = s.get(Document, doc_id)
+            doc.state, doc.error = "unreadable", error
+            others = sorted({p["title"] or p["form"] for p in known if p["form"] != doc.slot})
+            if others:
+                doc.error = {**error, "code": "wrong_form",
+                             "message_zh": f"扫描的是“{'、'.join(others)}”，不是此处要求的表单 "
+                                           f"{doc.slot}（{error['message_zh']}）",
+                             "message_en": f"the scan is of another form, not {doc.slot} "
+                                           f"({error['message_en']})"}
+            _audit.append(s, actor, "document.read", "document", doc.id,
+                          after={"state": doc.state, "error": doc.error["code"],
+                                 "outcome": None})
+
+        self._run(record)
 
     def _read(self, actor: Actor, doc_id: int, data: bytes,
               read: Callable[[bytes], Any] | None) -> None:
@@ -581,8 +626,9 @@ class Desk:
         with self._session() as s:
             doc = self._document(s, actor, doc_id)
             sha, media = doc.sha256, doc.blob.media_type
-        if media != "application/pdf":
-            raise InputInvalid("只有 PDF 文件有页面图像", "only a PDF has page images")
+        if media != "application/pdf" and not media.startswith("image/"):
+            raise InputInvalid("只有 PDF 与扫描图片有页面图像",
+                               "only a PDF or a scanned image has page images")
 
         def data() -> bytes:
             raw = self.store.get(sha)

@@ -39,7 +39,7 @@ from forms.errors import FieldProblem, ParseError, ParseInternal
 from ._limits import Limits
 from ._result import ParseResult
 
-__all__ = ["parse_pdf", "page_sizes", "page_image", "identify_pages", "Limits", "ParseResult", "ParseError",
+__all__ = ["parse_pdf", "page_sizes", "page_image", "identify_pages", "is_image", "Limits", "ParseResult", "ParseError",
            "warm_up", "shutdown", "configure_workers"]
 
 # the error classes a worker may name in its answer
@@ -65,6 +65,13 @@ def parse_pdf(data: bytes, *, limits: Limits | None = None, isolate: bool = True
     return ParseResult.from_dict(_in_worker(data, limits, None))
 
 
+def is_image(data: bytes) -> bool:
+    """Whether ``data`` starts as a JPEG, PNG or TIFF image does (a scan or a photograph)."""
+    from ._scan import is_image as check
+
+    return check(data)
+
+
 def _in_worker(data: bytes, limits: Limits, job: tuple | None):
     from . import _pool
 
@@ -77,14 +84,16 @@ def _in_worker(data: bytes, limits: Limits, job: tuple | None):
 
 
 def _checked(data, limits: Limits | None) -> tuple[bytes, Limits]:
+    """The bytes of a PDF or of a scan's image (JPEG, PNG, TIFF), within ``limits``."""
     limits = limits or Limits()
     if not isinstance(data, (bytes, bytearray, memoryview)):
         raise TypeError("the file's bytes are needed")
     data = bytes(data)
-    from . import _work
+    from . import _scan, _work
 
     _work.check_size(data, limits)
-    _work.check_header(data)
+    if not _scan.is_image(data):
+        _work.check_header(data)
     return data, limits
 
 
@@ -113,15 +122,7 @@ def identify_pages(data: bytes, *, limits: Limits | None = None) -> list[dict]:
     JPEG, PNG or TIFF image), from the mark our PDFs print on every page; read in a worker
     under ``limits``.  Each page: ``{"page", "form", "version", "form_page", "title"}``, or
     ``{"page", "form": None}`` for a page without our mark."""
-    from . import _scan, _work
-
-    limits = limits or Limits()
-    if not isinstance(data, (bytes, bytearray, memoryview)):
-        raise TypeError("the file's bytes are needed")
-    data = bytes(data)
-    _work.check_size(data, limits)
-    if not _scan.is_image(data):
-        _work.check_header(data)
+    data, limits = _checked(data, limits)
     return _in_worker(data, limits, ("identify",))
 
 

@@ -13,6 +13,14 @@ from forms.errors import PdfEncrypted, PdfMalformed, PdfNoPages, PdfTooManyPages
 MAX_WIDTH = 2000
 
 
+def _image_pages(data: bytes, max_pages: int) -> list:
+    """The pages of a JPEG, PNG or TIFF scan (a frame a page), each with its size in points
+    at the resolution the file states (150 dpi where it states none)."""
+    from ._scan import _image_pages as frames
+
+    return list(frames(data, max_pages, grey=False))
+
+
 def _open(data: bytes, max_pages: int):
     import pypdfium2 as pdfium
 
@@ -38,6 +46,10 @@ def _open(data: bytes, max_pages: int):
 
 def page_sizes(data: bytes, max_pages: int) -> list[tuple[float, float]]:
     """Each page's (width, height) in points, as shown (its rotation applied)."""
+    from ._scan import is_image, points
+
+    if is_image(data):
+        return [points(im) for im in _image_pages(data, max_pages)]
     pdf = _open(data, max_pages)
     try:
         return [tuple(round(v, 2) for v in pdf[i].get_size()) for i in range(len(pdf))]
@@ -49,6 +61,18 @@ def page_png(data: bytes, page: int, width: int, max_pages: int) -> bytes:
     """Page ``page`` (1-based) as a PNG ``width`` pixels wide, on white."""
     if not 1 <= width <= MAX_WIDTH:
         raise ValueError(f"width must be between 1 and {MAX_WIDTH}")
+    from ._scan import is_image
+
+    if is_image(data):
+        frames = _image_pages(data, max_pages)
+        if not 1 <= page <= len(frames):
+            raise PdfMalformed(f"文件没有第 {page} 页（共 {len(frames)} 页）",
+                               f"the file has no page {page} (it has {len(frames)})")
+        im = frames[page - 1]
+        im = im.convert("RGB").resize((width, max(1, round(im.height * width / im.width))))
+        out = io.BytesIO()
+        im.save(out, "PNG", compress_level=6)
+        return out.getvalue()
     pdf = _open(data, max_pages)
     try:
         if not 1 <= page <= len(pdf):

@@ -42,7 +42,20 @@ def _pdf_pages(data: bytes, max_pages: int) -> Iterator:
         pdf.close()
 
 
-def _image_pages(data: bytes, max_pages: int) -> Iterator:
+def points(image) -> tuple[float, float]:
+    """An image's size in points at the resolution it states (150 dpi where it states
+    none, or states nonsense)."""
+    dpi = image.info.get("dpi") or (150, 150)
+    try:
+        dx, dy = (float(dpi[0]) or 150.0), (float(dpi[1]) or 150.0)
+    except (TypeError, ValueError, IndexError):
+        dx = dy = 150.0
+    if not (50 <= dx <= 2400 and 50 <= dy <= 2400):
+        dx = dy = 150.0
+    return round(image.width * 72 / dx, 2), round(image.height * 72 / dy, 2)
+
+
+def _image_pages(data: bytes, max_pages: int, grey: bool = True) -> Iterator:
     import io
 
     from PIL import Image, ImageSequence, UnidentifiedImageError
@@ -55,7 +68,9 @@ def _image_pages(data: bytes, max_pages: int) -> Iterator:
                 raise PdfTooManyPages(f"图片超过 {max_pages} 页", f"more than {max_pages} pages")
             if frame.width * frame.height > MAX_PIXELS:
                 raise Image.DecompressionBombError("too many pixels")
-            yield frame.convert("L")
+            page = frame.convert("L" if grey else "RGB")
+            page.info["dpi"] = frame.info.get("dpi") or image.info.get("dpi")
+            yield page
     except (Image.DecompressionBombError, Image.DecompressionBombWarning):
         raise ParseResourceLimit(f"图片过大（超过 {MAX_PIXELS // 1_000_000} 百万像素）",
                                  f"the image is too large (over {MAX_PIXELS:,} pixels)") from None

@@ -102,3 +102,20 @@ def test_the_page_limit_holds_for_images():
     data = (HOSTILE / "too-many-pages.pdf").read_bytes()
     with pytest.raises(PdfTooManyPages):
         page_sizes(data, limits=Limits(max_pages=2))
+
+
+def test_a_scanned_image_has_pages_too(filled):
+    """A JPEG scan at 200 dpi: its page is A4 in points, drawn at the width asked."""
+    import pypdfium2 as pdfium
+
+    doc = pdfium.PdfDocument(filled)
+    scan = doc[0].render(scale=200 / 72).to_pil().convert("RGB")
+    doc.close()
+    out = io.BytesIO()
+    scan.save(out, "JPEG", quality=60, dpi=(200, 200))
+    (w, h), = page_sizes(out.getvalue())
+    assert (w, h) == pytest.approx(A4, abs=1.0)
+    png = Image.open(io.BytesIO(page_image(out.getvalue(), 1, width=1000)))
+    assert png.width == 1000 and abs(png.height - 1000 * A4[1] / A4[0]) <= 2
+    with pytest.raises(PdfMalformed):
+        page_image(out.getvalue(), 2)

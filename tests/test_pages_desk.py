@@ -244,3 +244,55 @@ def test_the_list_filters_by_status_and_pages_through(site):
     assert "第 2 页" in second or "2 / 2" in second
     assert ids(c.get("/desk?status=returned").get_data(as_text=True)) == []
     assert len(ids(c.get("/desk?status=bogus").get_data(as_text=True))) == 20
+
+
+def _scan_of(form_id: str) -> bytes:
+    """A printed page of ``form_id`` as a scanner gives it: 150 dpi, a little skewed, JPEG."""
+    import io
+
+    import pypdfium2 as pdfium
+
+    spec = get_form(form_id)
+    doc = pdfium.PdfDocument(render_pdf(spec, sample_record(spec)))
+    image = doc[0].render(scale=150 / 72).to_pil().convert("L").rotate(2, expand=True,
+                                                                        fillcolor=255)
+    doc.close()
+    out = io.BytesIO()
+    image.save(out, "JPEG", quality=60, dpi=(150, 150))
+    return out.getvalue()
+
+
+def _upload(c, case_id: int, slot: str, data: bytes, name: str):
+    import io
+
+    token = csrf_token(c.get(f"/desk/cases/{case_id}").get_data(as_text=True))
+    return c.post(f"/desk/cases/{case_id}/documents",
+                  data={"csrf_token": token, "slot": slot, "file": (io.BytesIO(data), name)},
+                  content_type="multipart/form-data")
+
+
+def test_a_scanned_form_is_identified_and_shown_as_pages(site):
+    c = client_as(site, "hospital_a")
+    assert _upload(c, site.case_id, "jingdezhen-application", _scan_of("jingdezhen-application"),
+                   "扫描件.jpg").status_code == 302
+    case = c.get(f"/desk/cases/{site.case_id}").get_data(as_text=True)
+    doc_id = re.search(r'href="/desk/documents/(\d+)">扫描件.jpg', case).group(1)
+    rev = client_as(site, "reviewer")
+    html = rev.get(f"/desk/documents/{doc_id}").get_data(as_text=True)
+    assert "第 1 页是“工伤保险定点服务机构申请表”第 1 页" in html
+    assert "尚未能自动读取" in html
+    assert 'id="page-1"' in html
+    png = rev.get(f"/desk/documents/{doc_id}/pages/1.png")
+    assert png.status_code == 200 and png.data.startswith(b"\x89PNG")
+    original = rev.get(f"/desk/documents/{doc_id}/original")
+    assert original.data == _scan_of("jingdezhen-application") and original.mimetype == "image/jpeg"
+
+
+def test_a_scan_of_another_form_in_a_forms_place_is_said_to_be_so(site):
+    c = client_as(site, "hospital_a")
+    _upload(c, site.case_id, "jingdezhen-application", _scan_of("jingdezhen-commitment"),
+            "承诺书.png")
+    html = c.get(f"/desk/cases/{site.case_id}").get_data(as_text=True)
+    doc_id = re.search(r'href="/desk/documents/(\d+)">承诺书.png', html).group(1)
+    page = c.get(f"/desk/documents/{doc_id}").get_data(as_text=True)
+    assert "扫描的是“工伤保险定点医疗机构协议管理承诺书”，不是此处要求的表单 jingdezhen-application" in page
