@@ -37,7 +37,7 @@ def _pdf_pages(data: bytes, max_pages: int) -> Iterator:
             raise PdfTooManyPages(f"文件有 {len(pdf)} 页，超过上限 {max_pages} 页",
                                   f"the file has {len(pdf)} pages, more than {max_pages}")
         for i in range(len(pdf)):
-            yield pdf[i].render(scale=MARK_DPI / 72, grayscale=True).to_pil()
+            yield pdf[i].render(scale=MARK_DPI / 72).to_pil()
     finally:
         pdf.close()
 
@@ -79,19 +79,29 @@ def _image_pages(data: bytes, max_pages: int, grey: bool = True) -> Iterator:
                      f"the image cannot be read ({type(e).__name__})") from None
 
 
+def _codes(image) -> list:
+    """The QR codes on a page: read in grey, then, for a colour page, in its red channel,
+    where a red seal stamped across the mark fades to paper and the black print stays."""
+    import zxingcpp
+
+    found = zxingcpp.read_barcodes(image.convert("L"), formats=zxingcpp.BarcodeFormat.QRCode)
+    if not found and image.mode == "RGB":
+        found = zxingcpp.read_barcodes(image.getchannel("R"),
+                                       formats=zxingcpp.BarcodeFormat.QRCode)
+    return found
+
+
 def identify_pages(data: bytes, max_pages: int) -> list[dict]:
     """Each page: ``{"page", "form", "version", "form_page", "title"}`` where its mark says
     which form and page it is, ``{"page", "form": None}`` where it has none."""
     import warnings
-
-    import zxingcpp
 
     from forms import UnknownForm, get_form, read_mark
 
     if data.startswith(b"%PDF-") or b"%PDF-" in data[:1024]:
         pages = _pdf_pages(data, max_pages)
     elif is_image(data):
-        pages = _image_pages(data, max_pages)
+        pages = _image_pages(data, max_pages, grey=False)
     else:
         raise NotPdf("文件既不是 PDF，也不是图片（JPEG、PNG、TIFF）",
                      "the file is neither a PDF nor an image (JPEG, PNG, TIFF)")
@@ -100,7 +110,7 @@ def identify_pages(data: bytes, max_pages: int) -> list[dict]:
         warnings.simplefilter("error", category=Warning)  # Pillow's bomb warning stops it
         for i, image in enumerate(pages, 1):
             found = {"page": i, "form": None}
-            for code in zxingcpp.read_barcodes(image, formats=zxingcpp.BarcodeFormat.QRCode):
+            for code in _codes(image):
                 mark = read_mark(code.text)
                 if mark is None:
                     continue

@@ -7,7 +7,7 @@ set -uo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh --with-libreoffice --with-postgresql || exit 1
 status=0
-for bench in bench_forms bench_parse bench_agreements bench_startup bench_folder bench_hostile bench_desk; do
+for bench in bench_forms bench_parse bench_agreements bench_startup bench_folder bench_hostile bench_desk bench_scans; do
     echo "== $bench"
     .venv/bin/python "benchmarks/$bench.py" || status=1
 done

@@ -145,3 +145,27 @@ def test_an_image_bomb_is_stopped_within_the_limits():
         identify_pages(data, limits=Limits(time_limit=5.0))
     assert isinstance(e.value, ParseResourceLimit)
     assert time.monotonic() - t < 7.0
+
+
+def test_a_red_seal_stamped_across_the_mark_is_read_through(printed):
+    """The seal's ink multiplies with the print: in grey the mark is lost under it, in the
+    red channel the seal fades to paper and the mark reads again."""
+    from PIL import ImageChops
+
+    page = printed[0]
+    k = 300 / 72
+    side = len(mark_modules(mark_text("jingdezhen-application", "2022.1", 1))) * MODULE_PT
+    cx = (A4_W - MARK_RIGHT - side / 2) * k
+    cy = page.height - (MARK_BOTTOM + side / 2) * k
+    stamp = Image.new("RGB", page.size, "white")
+    d = ImageDraw.Draw(stamp)
+    r = side * k * 0.9
+    d.ellipse((cx - r, cy - r, cx + r, cy + r), outline=(225, 30, 30), width=round(r / 6))
+    d.regular_polygon((cx, cy, r / 2.5), 5, fill=(225, 30, 30))
+    sealed = ImageChops.multiply(page, stamp)
+    sealed = sealed.resize((sealed.width // 2, sealed.height // 2))  # 150 dpi
+    import zxingcpp
+
+    assert not zxingcpp.read_barcodes(sealed.convert("L"))  # the seal does hide it in grey
+    found = identify_pages(_scan(sealed, "JPEG", quality=60))
+    assert found[0]["form"] == "jingdezhen-application"
