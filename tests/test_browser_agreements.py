@@ -13,11 +13,9 @@ import pytest
 
 from api import create_app
 from desk import SYSTEM, Desk, DeskSettings, upgrade_database
-from forms import get_form, sample_record
-from generator.pdf import render_pdf
 
 from browser import chromium, chromium_path, done, live_server, log_in, shot
-from pages import PASSWORD
+from pages import PASSWORD, approved_shanxi_cases
 
 pytestmark = pytest.mark.skipif(chromium_path() is None,
                                 reason="Chromium not installed (scripts/setup.sh --with-chromium)")
@@ -39,21 +37,7 @@ def site(tmp_path_factory):
     d.add_user(SYSTEM, name="signer", role="signer", jurisdiction="shanxi", password=PASSWORD)
     d.add_user(SYSTEM, name="admin", role="admin", password=PASSWORD)
     reviewer = d.actor_for_token(d.log_in("reviewer", PASSWORD)["token"])
-    spec = get_form("shanxi-application")
-    cases = []
-    for i, (name, code) in enumerate(zip(HOSPITALS, CODES)):
-        inst = d.register_institution(SYSTEM, name=name, credit_code=code, category="medical",
-                                      jurisdiction="shanxi")
-        user, _ = d.add_user(SYSTEM, name=f"hospital{i}", role="institution",
-                             institution_id=inst["id"], password=PASSWORD)
-        case = d.open_case(SYSTEM, inst["id"])
-        record = sample_record(spec)
-        record["institution_name"] = name
-        d.attach(d.actor_for_user(user["id"]), case["id"], slot=spec.id, filename="申请书.pdf",
-                 data=render_pdf(spec, record))
-        d.move(reviewer, case["id"], "in_review")
-        d.move(reviewer, case["id"], "approved")
-        cases.append(case["id"])
+    cases = approved_shanxi_cases(d, reviewer, dict(zip(HOSPITALS, CODES)))
     inst = d.register_institution(SYSTEM, name="阳泉市康复医院", credit_code="91110108MA01KPGK0L",
                                   category="medical", jurisdiction="shanxi")
     in_review = d.open_case(SYSTEM, inst["id"])["id"]

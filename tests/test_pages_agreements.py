@@ -14,9 +14,7 @@ import pdfplumber
 import pytest
 
 from api import create_app
-from forms import get_form, sample_record
-from generator.pdf import render_pdf
-from pages import PASSWORD, client_as, csrf_token
+from pages import PASSWORD, approved_shanxi_cases, client_as, csrf_token
 
 PARTY_A = {"name": "太原市社会保险中心", "representative": "张三",
            "address": "山西省太原市小店区长治路 123 号", "postcode": "030001",
@@ -37,22 +35,7 @@ def site(tmp_path):
                password=PASSWORD)
     reviewer = d.log_in("reviewer", PASSWORD)
     reviewer = d.actor_for_token(reviewer["token"])
-    spec = get_form("shanxi-application")
-    cases = []
-    for i, (name, code) in enumerate(zip(HOSPITALS, ("91350100M000100Y43",
-                                                      "91440300708461136T"))):
-        inst = d.register_institution(SYSTEM, name=name, credit_code=code, category="medical",
-                                      jurisdiction="shanxi")
-        user, _ = d.add_user(SYSTEM, name=f"hospital{i}", role="institution",
-                             institution_id=inst["id"], password=PASSWORD)
-        case = d.open_case(SYSTEM, inst["id"])
-        record = sample_record(spec)
-        record["institution_name"] = name
-        d.attach(d.actor_for_user(user["id"]), case["id"], slot=spec.id, filename="申请书.pdf",
-                 data=render_pdf(spec, record))
-        d.move(reviewer, case["id"], "in_review")
-        d.move(reviewer, case["id"], "approved")
-        cases.append(case["id"])
+    cases = approved_shanxi_cases(d, reviewer, dict(zip(HOSPITALS, ("91350100M000100Y43", "91440300708461136T"))))
     d.close()
     app = create_app({"TESTING": True, "DATA_DIR": str(tmp_path)})
     app.cases = cases
