@@ -91,6 +91,32 @@ def _codes(image) -> list:
     return found
 
 
+def register(text: str, position) -> list[float]:
+    """The page's place in the image, from where its mark was found: ``[a, b, c, d, e, f]``
+    taking a point of the form (points, from the page's top left) to the image's pixels,
+    ``(a·x + b·y + c, d·x + e·y + f)``.  The mark's four corners (ZXing gives them in the
+    symbol's own orientation, so any rotation is in the numbers) against where the form
+    prints them.  Coarse: the mark is small, and its corners are whole pixels."""
+    from forms._mark import MARK_BOTTOM, MARK_RIGHT, MODULE_PT, mark_modules
+    from forms.layout import PAGE_H, PAGE_W
+
+    pts = [(float(q.x), float(q.y)) for q in (
+        position.top_left, position.top_right, position.bottom_right, position.bottom_left)]
+    # ZXing's corners are whole pixels, one past the symbol on its right and lower sides
+    # (in the image's axes, whatever the rotation): measured on unrotated renders
+    mx, my = sum(p[0] for p in pts) / 4, sum(p[1] for p in pts) / 4
+    tl, tr, br, bl = ((x - (x > mx), y - (y > my)) for x, y in pts)
+    side = len(mark_modules(text)) * MODULE_PT
+    x0, y0 = PAGE_W - MARK_RIGHT - side, PAGE_H - MARK_BOTTOM - side
+    # a page step along x, and along y, in pixels: each the mean of the mark's two edges
+    a, d = ((tr[0] - tl[0] + br[0] - bl[0]) / 2 / side, (tr[1] - tl[1] + br[1] - bl[1]) / 2 / side)
+    b, e = ((bl[0] - tl[0] + br[0] - tr[0]) / 2 / side, (bl[1] - tl[1] + br[1] - tr[1]) / 2 / side)
+    corners = ((x0, y0, tl), (x0 + side, y0, tr), (x0 + side, y0 + side, br), (x0, y0 + side, bl))
+    c = sum(px[0] - a * x - b * y for x, y, px in corners) / 4
+    f = sum(px[1] - d * x - e * y for x, y, px in corners) / 4
+    return [round(v, 4) for v in (a, b, c, d, e, f)]
+
+
 def identify_pages(data: bytes, max_pages: int) -> list[dict]:
     """Each page: ``{"page", "form", "version", "form_page", "title"}`` where its mark says
     which form and page it is, ``{"page", "form": None}`` where it has none."""
@@ -119,7 +145,8 @@ def identify_pages(data: bytes, max_pages: int) -> list[dict]:
                 except UnknownForm:
                     title = None
                 found = {"page": i, "form": mark.form, "version": mark.version,
-                         "form_page": mark.page, "title": title}
+                         "form_page": mark.page, "title": title,
+                         "transform": register(code.text, code.position)}
                 break
             out.append(found)
     return out

@@ -42,9 +42,10 @@ def _scan(image: Image.Image, fmt: str = "JPEG", **save) -> bytes:
 def test_every_page_carries_its_mark_clear_of_the_form(spec):
     pdf = render_pdf(spec, sample_record(spec))
     pages = _pages(pdf, 150)
-    found = identify_pages(_scan(pages[0], "PNG"))
-    assert found == [{"page": 1, "form": spec.id, "version": spec.version, "form_page": 1,
-                      "title": spec.full_title}]
+    (found,) = identify_pages(_scan(pages[0], "PNG"))
+    assert {k: v for k, v in found.items() if k != "transform"} == {
+        "page": 1, "form": spec.id, "version": spec.version, "form_page": 1,
+        "title": spec.full_title}
     n = len(mark_modules(mark_text(spec.id, spec.version, 1)))
     scale = 150 / 72
     for number, page in enumerate(pages, 1):
@@ -169,3 +170,37 @@ def test_a_red_seal_stamped_across_the_mark_is_read_through(printed):
     assert not zxingcpp.read_barcodes(sealed.convert("L"))  # the seal does hide it in grey
     found = identify_pages(_scan(sealed, "JPEG", quality=60))
     assert found[0]["form"] == "jingdezhen-application"
+
+
+def _expected(x: float, y: float, size: tuple[int, int], dpi: int, angle: float):
+    """Where PIL puts the form's point (x, y) after resizing a 300-dpi page to ``dpi`` and
+    rotating it by ``angle`` degrees (counter-clockwise, the canvas expanded)."""
+    import math
+
+    k = dpi / 72
+    w, h = round(size[0] * dpi / 300), round(size[1] * dpi / 300)
+    t = math.radians(angle)
+    nw = abs(w * math.cos(t)) + abs(h * math.sin(t))
+    nh = abs(w * math.sin(t)) + abs(h * math.cos(t))
+    du, dv = x * k - w / 2, y * k - h / 2
+    return (du * math.cos(t) + dv * math.sin(t) + nw / 2,
+            -du * math.sin(t) + dv * math.cos(t) + nh / 2)
+
+
+@pytest.mark.parametrize("dpi, angle", [(150, 0), (150, 3), (200, 90), (300, 177),
+                                        (150, 268), (300, -4.5)])
+def test_the_mark_places_the_page_in_the_scan(printed, dpi, angle):
+    """Coarse registration from the mark alone: every point of the form lands within 8 pt
+    of where it is in the scan at the page's far corners, within 4 pt at its middle."""
+    import math
+
+    page = printed[0]
+    scan = page.resize((round(page.width * dpi / 300), round(page.height * dpi / 300)))
+    scan = scan.rotate(angle, expand=True, fillcolor="white", resample=3)
+    (found,) = identify_pages(_scan(scan, "PNG"))
+    a, b, c, d, e, f = found["transform"]
+    for (x, y), within in (((60, 60), 8), ((535, 60), 8), ((60, 780), 8), ((535, 780), 8),
+                           ((300, 420), 4)):
+        got = (a * x + b * y + c, d * x + e * y + f)
+        error = math.dist(got, _expected(x, y, page.size, dpi, angle)) / (dpi / 72)
+        assert error <= within, ((x, y), round(error, 1))
