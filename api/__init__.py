@@ -107,6 +107,14 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
         return {"openapi_json": link("api-docs.openapi_json"),
                 "docs_ui": link("api-docs.openapi_swagger_ui")}
 
+    @app.context_processor
+    def _agreement_jurisdictions() -> dict:
+        """The jurisdictions whose documents attach an agreement text: the navigation
+        offers the agreements' batch page to their reviewers and signing offices only."""
+        from generator.agreement import all_agreements
+
+        return {"agreement_jurisdictions": {t.jurisdiction for t in all_agreements()}}
+
     @app.after_request
     def _headers(resp):
         resp.headers.setdefault("X-Content-Type-Options", "nosniff")

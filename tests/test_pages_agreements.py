@@ -162,6 +162,9 @@ def test_the_batch_page_is_a_reviewers(site):
     assert client_as(site, None).get("/desk/agreements").status_code == 302
     other = client_as(site, "reviewer_jdz").get("/desk/agreements").get_data(as_text=True)
     assert 'id="no-cases"' in other and HOSPITALS[0] not in other
+    # the navigation offers the batch page where the documents attach an agreement text
+    assert 'href="/desk/agreements"' not in other
+    assert 'href="/desk/agreements"' in client_as(site, "reviewer").get("/desk").get_data(as_text=True)
     c = client_as(site, "reviewer")
     r = c.post("/desk/agreements", data={**_party_a_form(),
                                          "csrf_token": csrf_token(c.get("/desk").get_data(as_text=True))})
