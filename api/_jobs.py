@@ -157,3 +157,18 @@ def jobs() -> JobRunner:
         current_app.extensions["xieyi-jobs"] = runner
         atexit.register(shutil.rmtree, root, True)
     return runner
+
+
+def output_response(job: Job):
+    """A finished job's output as a download: its name as a person reads it (RFC 6266's
+    ``filename*``, with the ASCII one beside it), never cached (it holds people's data)."""
+    from urllib.parse import quote
+
+    from flask import send_file
+
+    ascii_name, name = job.output_name
+    resp = send_file(job.output, mimetype="application/zip")
+    resp.headers["Content-Disposition"] = (f'attachment; filename="{ascii_name}"; '
+                                           f"filename*=UTF-8''{quote(name, safe='')}")
+    resp.headers["Cache-Control"] = "no-store"
+    return resp

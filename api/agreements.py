@@ -250,12 +250,7 @@ def batch_status(job_id: str):
 @bp.alt_response(409, schema=ErrorSchema, description="任务尚未完成 / not done yet")
 def batch_zip(job_id: str):
     """下载批量生成的协议 / the batch's zip"""
-    from flask import send_file
+    from ._jobs import output_response
 
-    job, path = jobs().output(job_id)
-    ascii_name, name = job.output_name
-    resp = send_file(path, mimetype="application/zip")
-    resp.headers["Content-Disposition"] = (f'attachment; filename="{ascii_name}"; '
-                                           f"filename*=UTF-8''{quote(name, safe='')}")
-    resp.headers["Cache-Control"] = "no-store"  # the parties' data
-    return resp
+    job, _path = jobs().output(job_id)
+    return output_response(job)

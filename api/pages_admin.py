@@ -6,14 +6,14 @@ as the 403 page, and never a link a role cannot follow."""
 
 from __future__ import annotations
 
-import datetime as dt
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
 from forms import XieyiError
 
-from .pages_desk import names
+from .desk import desk
+from .pages_desk import actor_in, as_date, as_int, names
 from .session import check_csrf
 
 bp = Blueprint("admin_pages", __name__, url_prefix="/admin")
@@ -22,44 +22,13 @@ bp.before_request(check_csrf)
 PER_PAGE = 50
 
 
-def _desk():
-    from .desk import desk
-
-    return desk()
-
-
-def _actor():
-    return current_user.actor
-
-
-def _allowed(*roles: str):
-    a = _actor()
-    if a.role not in roles:
-        abort(403)
-    return a
-
-
-def _int(v, default):
-    try:
-        return int(v)
-    except (TypeError, ValueError):
-        return default
-
-
-def _date(v: str | None) -> dt.date | None:
-    try:
-        return dt.date.fromisoformat(v) if v else None
-    except ValueError:
-        return None
-
-
 bp.context_processor(names)
 
 
 @bp.route("")
 @login_required
 def index():
-    a = _actor()
+    a = current_user.actor
     if a.role == "admin":
         return redirect(url_for("admin_pages.users_page"))
     if a.role == "auditor":
@@ -74,7 +43,7 @@ def index():
 @bp.route("/users", methods=["GET", "POST"])
 @login_required
 def users_page():
-    a = _allowed("admin")
+    a = actor_in("admin")
     created = None
     problems: list[str] = []
     form = {}
@@ -83,9 +52,9 @@ def users_page():
         form = {k: (request.form.get(k) or "").strip() for k in
                 ("name", "role", "institution_id", "jurisdiction", "password")}
         try:
-            user, password = _desk().add_user(
+            user, password = desk().add_user(
                 a, name=form["name"], role=form["role"],
-                institution_id=_int(form["institution_id"], None)
+                institution_id=as_int(form["institution_id"], None)
                 if form["role"] == "institution" else None,
                 jurisdiction=form["jurisdiction"] or None
                 if form["role"] in ("reviewer", "signer") else None,
@@ -96,8 +65,8 @@ def users_page():
         except XieyiError as e:
             problems = [e.message_zh] + [d.message_zh for d in e.details]
             status = 422
-    return render_template("admin_users.html", me=_desk().whoami(a), users=_desk().users(a),
-                           institutions={i["id"]: i for i in _desk().institutions(a)},
+    return render_template("admin_users.html", me=desk().whoami(a), users=desk().users(a),
+                           institutions={i["id"]: i for i in desk().institutions(a)},
                            created=created, problems=problems, form=form,
                            **_choices()), status
 
@@ -112,10 +81,10 @@ def _choices() -> dict:
 @bp.route("/users/<int:user_id>/active", methods=["POST"])
 @login_required
 def set_active(user_id: int):
-    a = _allowed("admin")
+    a = actor_in("admin")
     active = request.form.get("active") == "1"
     try:
-        u = _desk().set_user_active(a, user_id, active)
+        u = desk().set_user_active(a, user_id, active)
         flash(f"已{'启用' if active else '停用'}账户 {u['name']}。", "ok")
     except XieyiError as e:
         if e.http_status == 404:
@@ -129,7 +98,7 @@ def set_active(user_id: int):
 @bp.route("/institutions", methods=["GET", "POST"])
 @login_required
 def institutions_page():
-    a = _allowed("admin", "reviewer")
+    a = actor_in("admin", "reviewer")
     problems: list[str] = []
     form = {}
     status = 200
@@ -137,7 +106,7 @@ def institutions_page():
         form = {k: (request.form.get(k) or "").strip() for k in
                 ("name", "credit_code", "category", "sub_kind", "jurisdiction")}
         try:
-            inst = _desk().register_institution(
+            inst = desk().register_institution(
                 a, name=form["name"], credit_code=form["credit_code"],
                 category=form["category"], sub_kind=form["sub_kind"] or None,
                 jurisdiction=form["jurisdiction"] or (a.jurisdiction or ""))
@@ -148,8 +117,8 @@ def institutions_page():
             status = 422
     import rules
 
-    return render_template("admin_institutions.html", me=_desk().whoami(a),
-                           institutions=_desk().institutions(a), problems=problems, form=form,
+    return render_template("admin_institutions.html", me=desk().whoami(a),
+                           institutions=desk().institutions(a), problems=problems, form=form,
                            categories=rules.CATEGORIES, kinds=rules.KINDS,
                            **_choices()), status
 
@@ -162,20 +131,20 @@ AUDIT_FILTERS = ("actor", "action", "object_type", "object_id", "case", "since",
 @bp.route("/audit")
 @login_required
 def audit_page():
-    a = _allowed("admin", "auditor")
+    a = actor_in("admin", "auditor")
     f = {k: (request.args.get(k) or "").strip() for k in AUDIT_FILTERS}
-    page = max(1, _int(request.args.get("page"), 1))
-    found = _desk().audit_entries(
+    page = max(1, as_int(request.args.get("page"), 1))
+    found = desk().audit_entries(
         a, actor_name=f["actor"] or None, action=f["action"] or None,
         object_type=f["object_type"] or None, object_id=f["object_id"] or None,
-        case_id=_int(f["case"], None), since=_date(f["since"]), until=_date(f["until"]),
+        case_id=as_int(f["case"], None), since=as_date(f["since"]), until=as_date(f["until"]),
         newest_first=True, page=page, per_page=PER_PAGE)
     pages = max(1, -(-found["total"] // PER_PAGE))
     for e in found["items"]:
         e["changes"] = audit_changes(e.get("before"), e.get("after"))
-    return render_template("admin_audit.html", me=_desk().whoami(a), entries=found,
+    return render_template("admin_audit.html", me=desk().whoami(a), entries=found,
                            filters=f, page=page, pages=pages,
-                           verified=_desk().verify_audit(a))
+                           verified=desk().verify_audit(a))
 
 
 def audit_changes(before: dict | None, after: dict | None) -> list[str]:

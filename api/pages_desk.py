@@ -22,6 +22,7 @@ from flask_login import current_user, login_required
 
 from forms import XieyiError
 
+from .desk import desk
 from .session import check_csrf
 
 bp = Blueprint("desk_pages", __name__, url_prefix="/desk")
@@ -57,12 +58,6 @@ def names() -> dict:
             "category_zh": rules.CATEGORY_ZH, "kind_zh": rules.KIND_ZH, "role_zh": ROLE_ZH}
 
 
-def _desk():
-    from .desk import desk
-
-    return desk()
-
-
 def _actor():
     return current_user.actor
 
@@ -78,12 +73,12 @@ def cases_page():
     status = request.args.get("status") or None
     if status not in STATUSES:
         status = None
-    before = _date(request.args.get("before"))
-    page = max(1, _int(request.args.get("page"), 1))
-    found = _desk().cases(a, status=status, deadline_before=before, page=page,
+    before = as_date(request.args.get("before"))
+    page = max(1, as_int(request.args.get("page"), 1))
+    found = desk().cases(a, status=status, deadline_before=before, page=page,
                           per_page=PER_PAGE)
     pages = max(1, -(-found["total"] // PER_PAGE))
-    return render_template("desk.html", me=_desk().whoami(a), cases=found, status=status,
+    return render_template("desk.html", me=desk().whoami(a), cases=found, status=status,
                            before=request.args.get("before") or "", statuses=STATUS_ZH,
                            page=page, pages=pages, today=dt.date.today())
 
@@ -94,7 +89,7 @@ def open_case():
     """An institution's user opens a new application of its own institution."""
     a = _actor()
     try:
-        case = _desk().open_case(a, a.institution_id)
+        case = desk().open_case(a, a.institution_id)
     except XieyiError as e:
         flash(e.message_zh, "error")
         return redirect(url_for("desk_pages.cases_page"))
@@ -113,11 +108,12 @@ def case_page(case_id: int):
 def _render_case(case_id: int, *, agreement: dict | None = None,
                  agreement_problems: list | None = None, status: int = 200):
     a = _actor()
-    case = _desk().case(a, case_id)
-    me = _desk().whoami(a)
+    case = desk().case(a, case_id)
+    me = desk().whoami(a)
     if agreement is None and me["role"] in ("reviewer", "signer") and case["status"] == "approved":
         agreement = _agreement_form(case_id)
-    slots = upload_slots(case)
+    materials = case_materials(case)
+    slots = upload_slots(case, materials)
     if me["role"] == "signer":  # the signing office keeps the signed agreement, nothing else
         slots = [s for s in slots if s[0] == "agreement:signed"]
     slot_names = {**dict(slots), "agreement:draft": "服务协议草稿（xieyi 生成）"}
@@ -126,10 +122,10 @@ def _render_case(case_id: int, *, agreement: dict | None = None,
     if me["role"] == "reviewer" and case["status"] == "in_review":
         from scoring import get_table
 
-        score_tables = [get_table(t) for t in _desk().scoring_tables(a, case_id)]
+        score_tables = [get_table(t) for t in desk().scoring_tables(a, case_id)]
     return render_template("case.html", case=case, me=me, slot_names=slot_names,
                            score_tables=score_tables,
-                           materials=case_materials(case), slots=slots,
+                           materials=materials, slots=slots,
                            articles=_articles(case["jurisdiction"]),
                            agreement=agreement, agreement_problems=agreement_problems or [],
                            **_agreement_words(), **_transition_words()), status
@@ -150,7 +146,7 @@ def _agreement_form(case_id: int) -> dict:
     case's application form."""
     from flask import session
 
-    defaults = _desk().agreement_defaults(_actor(), case_id)
+    defaults = desk().agreement_defaults(_actor(), case_id)
     return {"agreement": defaults["agreement"], "party_a": dict(session.get("party_a") or {}),
             "party_b": defaults["party_b"], "city": session.get("agreement_city") or "",
             "term_years": 1, "format": "pdf"}
@@ -165,7 +161,7 @@ def _posted_agreement(form) -> dict:
     for p in ("party_a", "party_b"):
         out[p] = {k: v for k, v in out[p].items() if v}
     out["city"] = (form.get("city") or "").strip()
-    out["term_years"] = _int(form.get("term_years"), 1)
+    out["term_years"] = as_int(form.get("term_years"), 1)
     out["format"] = form.get("format") if form.get("format") in ("pdf", "docx") else "pdf"
     return out
 
@@ -180,13 +176,13 @@ def draft_agreement(case_id: int):
     a = _actor()
     form = _posted_agreement(request.form)
     try:
-        doc = _desk().draft_agreement(a, case_id, party_a=form["party_a"],
+        doc = desk().draft_agreement(a, case_id, party_a=form["party_a"],
                                       party_b=form["party_b"], city=form["city"] or None,
                                       term_years=form["term_years"], fmt=form["format"])
     except XieyiError as e:
         if e.http_status == 404:
             raise
-        form["agreement"] = _desk().agreement_defaults(a, case_id)["agreement"]
+        form["agreement"] = desk().agreement_defaults(a, case_id)["agreement"]
         return _render_case(case_id, agreement=form, status=422,
                             agreement_problems=[e.message_zh] + [d.message_zh for d in e.details])
     session["party_a"], session["agreement_city"] = form["party_a"], form["city"]
@@ -228,14 +224,15 @@ def case_materials(case: dict) -> list[dict]:
     return out
 
 
-def upload_slots(case: dict) -> list[tuple[str, str]]:
-    """What may be uploaded to the case: (slot, the name a person reads)."""
+def upload_slots(case: dict, materials: list[dict]) -> list[tuple[str, str]]:
+    """What may be uploaded to the case: (slot, the name a person reads); ``materials`` as
+    ``case_materials`` gives them."""
     from forms import all_forms
 
     out = [(s.id, f"{s.full_title}（表单）") for s in all_forms()
            if s.jurisdiction == case["jurisdiction"] and case["category"] in s.categories]
     seen = {slot for slot, _ in out}
-    for m in case_materials(case):
+    for m in materials:
         if m["slot"] not in seen:
             out.append((m["slot"], m["title"]))
             seen.add(m["slot"])
@@ -278,7 +275,7 @@ def upload(case_id: int):
         flash(f"文件过大，上限 {limits.max_bytes // (1024 * 1024)} MB。", "error")
         return redirect(url_for("desk_pages.case_page", case_id=case_id))
     try:
-        doc = _desk().attach(a, case_id, slot=slot, filename=f.filename, data=data,
+        doc = desk().attach(a, case_id, slot=slot, filename=f.filename, data=data,
                              media_type=(f.mimetype or "application/octet-stream")[:100])
     except XieyiError as e:
         if e.http_status == 404:
@@ -311,9 +308,9 @@ def move(case_id: int):
             if reason or article:
                 items.append({"reason": reason, "article": article})
     try:
-        _desk().move(a, case_id, to, reason=(request.form.get("note") or "").strip() or None,
-                     items=items, working_days=_int(request.form.get("working_days"), None),
-                     expected_version=_int(request.form.get("version"), None))
+        desk().move(a, case_id, to, reason=(request.form.get("note") or "").strip() or None,
+                     items=items, working_days=as_int(request.form.get("working_days"), None),
+                     expected_version=as_int(request.form.get("version"), None))
     except XieyiError as e:
         if e.http_status == 404:
             raise
@@ -347,7 +344,7 @@ def submit_form(case_id: int, form_id: str):
         return render_fill(spec, request.form, problems)
     pdf = render_record(spec, "pdf", record)
     try:
-        _desk().attach(_actor(), case_id, slot=spec.id, filename=f"{spec.full_title}.pdf",
+        desk().attach(_actor(), case_id, slot=spec.id, filename=f"{spec.full_title}.pdf",
                        data=pdf)
     except XieyiError as e:
         if e.http_status == 404:
@@ -364,8 +361,8 @@ def submit_form(case_id: int, form_id: str):
 @login_required
 def document_page(doc_id: int):
     a = _actor()
-    doc = _desk().document(a, doc_id)
-    case = _desk().case(a, doc["case_id"])
+    doc = desk().document(a, doc_id)
+    case = desk().case(a, doc["case_id"])
     spec = _spec_of(doc)
     pages: list[dict] = []
     values: list[dict] = []
@@ -373,7 +370,7 @@ def document_page(doc_id: int):
             "scan_not_read", "wrong_form", "pdf_no_text_layer"):
         try:
             pages = [{"number": i + 1, "width": w, "height": h, "boxes": []}
-                     for i, (w, h) in enumerate(_desk().page_sizes(a, doc_id))]
+                     for i, (w, h) in enumerate(desk().page_sizes(a, doc_id))]
         except XieyiError as e:  # not a PDF (a scan as an image, a DOCX draft)
             if e.http_status == 404:
                 raise
@@ -397,7 +394,7 @@ def document_page(doc_id: int):
                                    "w": 100 * (x1 - x0) / p["width"],
                                    "h": 100 * (b - t) / p["height"]})
     return render_template("document.html", doc=doc, case=case, spec=spec, pages=pages,
-                           values=values, findings=_findings(doc), me=_desk().whoami(a),
+                           values=values, findings=_findings(doc), me=desk().whoami(a),
                            warnings=(doc.get("result") or {}).get("warnings") or [],
                            page_width=PAGE_WIDTH, **_agreement_words())
 
@@ -471,7 +468,7 @@ def _findings(doc: dict) -> list[dict]:
 @bp.route("/documents/<int:doc_id>/pages/<int:page>.png")
 @login_required
 def page_image(doc_id: int, page: int):
-    png = _desk().page_image(_actor(), doc_id, page, _int(request.args.get("w"), PAGE_WIDTH))
+    png = desk().page_image(_actor(), doc_id, page, as_int(request.args.get("w"), PAGE_WIDTH))
     resp = Response(png, mimetype="image/png")
     # the image of a stored original never changes; it is still someone's data
     resp.headers["Cache-Control"] = "private, max-age=86400"
@@ -483,7 +480,7 @@ def page_image(doc_id: int, page: int):
 def original(doc_id: int):
     from urllib.parse import quote
 
-    name, media, data = _desk().original(_actor(), doc_id)
+    name, media, data = desk().original(_actor(), doc_id)
     resp = Response(data, mimetype=media)
     resp.headers["Content-Disposition"] = f"attachment; filename*=UTF-8''{quote(name, safe='')}"
     resp.headers["Cache-Control"] = "no-store"
@@ -497,7 +494,7 @@ def correct(doc_id: int):
     back = url_for("desk_pages.document_page", doc_id=doc_id) + f"#v-{_anchor(field)}"
     value = _correction_value(doc_id, field, request.form.get("value") or "")
     try:
-        _desk().correct(_actor(), doc_id, field, value, request.form.get("reason") or "")
+        desk().correct(_actor(), doc_id, field, value, request.form.get("reason") or "")
     except XieyiError as e:
         if e.http_status == 404:
             raise
@@ -511,7 +508,7 @@ def correct(doc_id: int):
 def _correction_value(doc_id: int, field: str, raw: str):
     """A typed correction as the record's JSON value (a number as a number, a tick as
     true/false); what does not convert is passed on for the desk to refuse in words."""
-    doc = _desk().document(_actor(), doc_id)
+    doc = desk().document(_actor(), doc_id)
     spec = _spec_of(doc)
     try:
         f = spec.field(field) if spec is not None else None
@@ -529,32 +526,33 @@ def _correction_value(doc_id: int, field: str, raw: str):
 
 # ------------------------------------------------------------------ helpers
 
-def _int(v, default):
+def as_int(v, default):
+    """A query or form value as a whole number, ``default`` when it is none."""
     try:
         return int(v)
     except (TypeError, ValueError):
         return default
 
 
-def _date(v) -> dt.date | None:
+def as_date(v) -> dt.date | None:
+    """A query or form value as a date (YYYY-MM-DD), None when it is none."""
     try:
         return dt.date.fromisoformat(v) if v else None
     except ValueError:
         return None
 
 
-__all__ = ["bp", "case_materials", "upload_slots"]
+__all__ = ["bp", "actor_in", "as_date", "as_int", "case_materials", "names", "upload_slots"]
 
 
 # ------------------------------------------------------------------ agreements in a batch
 
-def _reviewer():
-    """The batch pages are a reviewer's or the signing office's: anyone else gets the 403
-    page."""
+def actor_in(*roles: str):
+    """The session's actor, if its role is one of ``roles``; anyone else gets the 403 page."""
     from flask import abort
 
     a = _actor()
-    if a.role not in ("reviewer", "signer"):
+    if a.role not in roles:
         abort(403)
     return a
 
@@ -568,10 +566,11 @@ def agreements_page():
 
     from generator.agreement import PARTY_FIELDS
 
-    a = _reviewer()
-    found = _desk().cases(a, status="approved", page=1, per_page=500)["items"]
+    # the batch page is a reviewer's or the signing office's
+    a = actor_in("reviewer", "signer")
+    found = desk().cases(a, status="approved", page=1, per_page=500)["items"]
     for c in found:  # 乙方 as each case's application gives it, to complete here
-        c["party_b"] = _desk().agreement_defaults(a, c["id"])["party_b"]
+        c["party_b"] = desk().agreement_defaults(a, c["id"])["party_b"]
         if request.method == "POST":
             c["party_b"] = {f: (request.form.get(f"b{c['id']}.{f}") or "").strip()
                             for f in PARTY_FIELDS}
@@ -580,7 +579,7 @@ def agreements_page():
     problems: list[str] = []
     if request.method == "POST":
         agreement = _posted_agreement(request.form)
-        chosen = [cid for cid in (_int(v, None) for v in request.form.getlist("case"))
+        chosen = [cid for cid in (as_int(v, None) for v in request.form.getlist("case"))
                   if cid is not None]
         if not chosen:
             problems.append("请至少选择一个案件。")
@@ -591,7 +590,7 @@ def agreements_page():
                                          parties_b, agreement)
             session["party_a"], session["agreement_city"] = agreement["party_a"], agreement["city"]
             return redirect(url_for("desk_pages.agreement_job", job_id=job.id))
-    return render_template("agreements.html", me=_desk().whoami(a), cases=found,
+    return render_template("agreements.html", me=desk().whoami(a), cases=found,
                            agreement=agreement, problems=problems, **_agreement_words()), \
         (422 if problems else 200)
 
@@ -603,7 +602,7 @@ def _start_agreement_batch(actor, case_ids: list[int], parties_b: dict[int, dict
 
     from ._jobs import jobs
 
-    desk = _desk()  # the thread has no request: the desk is taken along
+    the_desk = desk()  # the thread has no request: the desk is taken along
 
     def work(job) -> None:
         used: set[str] = set()
@@ -611,10 +610,10 @@ def _start_agreement_batch(actor, case_ids: list[int], parties_b: dict[int, dict
         with zipfile.ZipFile(out, "w", zipfile.ZIP_STORED) as zf:
             for cid in case_ids:
                 try:
-                    doc = desk.draft_agreement(actor, cid, party_a=form["party_a"],
+                    doc = the_desk.draft_agreement(actor, cid, party_a=form["party_a"],
                                                party_b=parties_b[cid], city=form["city"] or None,
                                                term_years=form["term_years"], fmt=form["format"])
-                    _name, _media, data = desk.original(actor, doc["id"])
+                    _name, _media, data = the_desk.original(actor, doc["id"])
                 except XieyiError as e:
                     job.skipped.append({"row": cid, "line": None, "details": [
                         {"field": "", "code": e.code, "message_zh": e.message_zh,
@@ -654,22 +653,17 @@ def _own_job(job_id: str):
 @login_required
 def agreement_job(job_id: str):
     job = _own_job(job_id)
-    return render_template("agreement_job.html", me=_desk().whoami(_actor()), job=job)
+    return render_template("agreement_job.html", me=desk().whoami(_actor()), job=job)
 
 
 @bp.route("/agreements/jobs/<job_id>/zip")
 @login_required
 def agreement_zip(job_id: str):
-    from urllib.parse import quote
+    from flask import abort
 
-    from flask import abort, send_file
+    from ._jobs import output_response
 
     job = _own_job(job_id)
     if job.state != "done" or job.output is None:
         abort(404)
-    ascii_name, name = job.output_name
-    resp = send_file(job.output, mimetype="application/zip")
-    resp.headers["Content-Disposition"] = (f'attachment; filename="{ascii_name}"; '
-                                           f"filename*=UTF-8''{quote(name, safe='')}")
-    resp.headers["Cache-Control"] = "no-store"
-    return resp
+    return output_response(job)

@@ -13,6 +13,7 @@ from flask_login import current_user, login_required
 
 from forms import XieyiError
 
+from .desk import desk
 from .pages_desk import names
 from .session import check_csrf
 
@@ -24,22 +25,16 @@ bp.context_processor(names)
 NUMBER_CHECKS = ("per_unit_short", "per_count", "minimum", "bands")
 
 
-def _desk():
-    from .desk import desk
-
-    return desk()
-
-
 def _table_for(case_id: int, table_id: str):
     """The table, if the desk says it applies to the case (else a 404: a table that does not
     apply to a case has no page under it)."""
     from scoring import get_table
 
     a = current_user.actor
-    case = _desk().case(a, case_id)
+    case = desk().case(a, case_id)
     if a.role != "reviewer":
         abort(403)  # the panel's work: the institution sees the scored table in its case
-    if table_id not in _desk().scoring_tables(a, case_id):
+    if table_id not in desk().scoring_tables(a, case_id):
         abort(404)
     return case, get_table(table_id)
 
@@ -70,20 +65,16 @@ def inputs_of(table, kind: str) -> list[dict]:
 def _gaps(it) -> list[dict]:
     """The stretches an item's printed bands leave open or claim twice, each with the
     choices the panel has there (``resolve``: a band by its points)."""
+    from scoring import fmt
     from scoring._bands import band_text
 
     out = []
     for c in it.checks:
         for g in c.gaps:
             out.append({"where": g.describe(c.unit or ""), "kind": g.kind, "note": g.note,
-                        "choices": [(fmt_points(b.value), band_text(b)) for b in g.choices]})
+                        "choices": [(fmt(b.value), band_text(b)) for b in g.choices]})
     return out
 
-
-def fmt_points(d) -> str:
-    from scoring import fmt
-
-    return fmt(d)
 
 
 def _check_input(it, c) -> dict:
@@ -152,7 +143,7 @@ def score_page(case_id: int, table_id: str):
             # for here, before anything is kept
             pending = [w["message_zh"] for w in score(table_id, data, kind).get("warnings") or []
                        if w.get("code") in ("band_gap", "band_overlap") and not w.get("resolved")]
-            doc = None if pending else _desk().score_case(current_user.actor, case_id,
+            doc = None if pending else desk().score_case(current_user.actor, case_id,
                                                           table_id, data)
         except XieyiError as e:
             if e.http_status == 404:
@@ -173,4 +164,4 @@ def score_page(case_id: int, table_id: str):
             return redirect(url_for("desk_pages.document_page", doc_id=doc["id"]))
     return render_template("score.html", case=case, table=table, entries=inputs_of(table, kind),
                            form=request.form, problems=problems,
-                           me=_desk().whoami(current_user.actor)), status
+                           me=desk().whoami(current_user.actor)), status

@@ -497,15 +497,13 @@ class Desk:
         """A scan's image uploaded for a form: which form and page each page is (the page
         mark), said in the document's state; its values are not read (OCR is later work),
         the reviewer reads them on the page images."""
-        from parser import identify_pages
+        from parser import describe_pages, identify_pages
 
         try:
             pages = identify_pages(data)
             known = [p for p in pages if p["form"]]
-            zh = "；".join(f"第 {p['page']} 页是“{p['title'] or p['form']}”第 {p['form_page']} 页"
-                          for p in known) or "未找到 xieyi 的页面标记"
-            en = "; ".join(f"page {p['page']} is page {p['form_page']} of {p['form']}"
-                           for p in known) or "no page mark of xieyi found"
+            zh, en = describe_pages(pages)
+            zh, en = zh or "未找到 xieyi 的页面标记", en or "no page mark of xieyi found"
             error = {"code": "scan_not_read",
                      "message_zh": f"扫描图片（{zh}）：其中的值尚未能自动读取，请对照页面图像审查",
                      "message_en": f"a scanned image ({en}): its values are not read yet; "
@@ -587,12 +585,15 @@ class Desk:
     # ------------------------------------------------------------ page images
 
     def page_sizes(self, actor: Actor, doc_id: Any) -> list[tuple[float, float]]:
-        """Each page's (width, height) in points of a stored PDF (cached by its hash)."""
+        """Each page's (width, height) in points of a stored PDF or scan (cached by its
+        hash)."""
+        return self._sizes(*self._stored_pages(actor, doc_id))
+
+    def _sizes(self, sha: str, data: Callable[[], bytes]) -> list[tuple[float, float]]:
         import json
 
         from parser import page_sizes
 
-        sha, data = self._stored_pdf(actor, doc_id)
         cached = self._cached(sha, "sizes.json")
         if cached is not None:
             return [tuple(p) for p in json.loads(cached)]
@@ -609,11 +610,11 @@ class Desk:
         if width not in PAGE_WIDTHS:
             raise InputInvalid(f"图像宽度只能是 {'、'.join(map(str, PAGE_WIDTHS))} 像素",
                                f"the width must be one of {PAGE_WIDTHS}")
-        pages = len(self.page_sizes(actor, doc_id))
+        sha, data = self._stored_pages(actor, doc_id)
+        pages = len(self._sizes(sha, data))
         if not 1 <= int(page) <= pages:
             raise NotFound(f"文件没有第 {page} 页（共 {pages} 页）",
                            f"the file has no page {page} (it has {pages})")
-        sha, data = self._stored_pdf(actor, doc_id)
         name = f"{int(page)}-{width}.png"
         cached = self._cached(sha, name)
         if cached is not None:
@@ -622,7 +623,9 @@ class Desk:
         self._cache(sha, name, png)
         return png
 
-    def _stored_pdf(self, actor: Actor, doc_id: Any) -> tuple[str, Callable[[], bytes]]:
+    def _stored_pages(self, actor: Actor, doc_id: Any) -> tuple[str, Callable[[], bytes]]:
+        """A stored document that has pages to draw (a PDF or a scan's image): its hash, and
+        its bytes on demand (checked against the hash)."""
         with self._session() as s:
             doc = self._document(s, actor, doc_id)
             sha, media = doc.sha256, doc.blob.media_type
@@ -714,7 +717,7 @@ class Desk:
         (乙方: the institution's name, legal representative, address and telephone as read
         from its application form, overridden by ``party_b``) and kept as the next version
         of the case's ``agreement:draft`` document, ready to print and sign."""
-        from generator.agreement import PARTY_FIELDS, all_agreements, render_agreement
+        from generator.agreement import PARTY_FIELDS, render_agreement
 
         if actor.role not in JURISDICTION_ROLES:
             raise _forbidden("生成服务协议", "draft the agreement")
@@ -724,8 +727,7 @@ class Desk:
                 raise TransitionNotAllowed(
                     f"案件为“{STATUS_ZH[case.status]}”，审查通过后才能生成服务协议",
                     f"the case is {case.status}: the agreement comes after approval")
-            texts = {(t.jurisdiction, t.category) for t in all_agreements()}
-            if (case.jurisdiction, case.category) not in texts:
+            if _agreement_of(case) is None:
                 raise TransitionNotAllowed(
                     "本地区的文件没有附服务协议文本，xieyi 无法生成",
                     f"{case.jurisdiction}'s documents attach no agreement text for "
@@ -758,13 +760,9 @@ class Desk:
         """What the case's agreement would say of 乙方 (from its application form,
         corrections applied) and which text it is (``None``: the jurisdiction's documents
         attach no agreement text for the case's kind of institution)."""
-        from generator.agreement import all_agreements
-
-        texts = {(t.jurisdiction, t.category): t.id for t in all_agreements()}
         with self._session() as s:
             case = self._case(s, actor, case_id)
-            return {"agreement": texts.get((case.jurisdiction, case.category)),
-                    "party_b": _party_b_from_case(case)}
+            return {"agreement": _agreement_of(case), "party_b": _party_b_from_case(case)}
 
     # ------------------------------------------------------------ scoring
 
@@ -1120,6 +1118,15 @@ _PARTY_B_FIELDS = {"institution_name": "name", "name": "name", "legal_rep": "rep
                    "address": "address", "institution_address": "address",
                    "postcode": "postcode", "legal_rep_phone": "telephone",
                    "telephone": "telephone", "phone": "telephone"}
+
+
+def _agreement_of(case: Case) -> str | None:
+    """The agreement text of the case's jurisdiction and kind (None: its documents attach
+    none)."""
+    from generator.agreement import all_agreements
+
+    return next((t.id for t in all_agreements() if (t.jurisdiction, t.category)
+                 == (case.jurisdiction, case.category)), None)
 
 
 def _usable_tables(tables, case: Case) -> list[str]:

@@ -150,3 +150,13 @@ def identify_pages(data: bytes, max_pages: int) -> list[dict]:
                 break
             out.append(found)
     return out
+
+
+def describe_pages(pages: list[dict]) -> tuple[str, str]:
+    """What the marks of ``identify_pages`` say, for a person: ``("第 1 页是“…”第 1 页；…",
+    "page 1 is page 1 of …; …")``, two empty strings when no page has a mark."""
+    known = [p for p in pages if p["form"]]
+    zh = "；".join(f"第 {p['page']} 页是“{p['title'] or p['form']}”第 {p['form_page']} 页"
+                  for p in known)
+    en = "; ".join(f"page {p['page']} is page {p['form_page']} of {p['form']}" for p in known)
+    return zh, en

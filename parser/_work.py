@@ -397,12 +397,9 @@ def _scanned_pages(data: bytes, limits: Limits) -> tuple[str, str]:
         pages = _scan.identify_pages(data, limits.max_pages)
     except (XieyiError, MemoryError):
         return "", ""
-    known = [p for p in pages if p["form"]]
-    if not known:
+    zh, en = _scan.describe_pages(pages)
+    if not zh:
         return "", ""
-    zh = "；".join(f"第 {p['page']} 页是“{p['title'] or p['form']}”第 {p['form_page']} 页"
-                  for p in known)
-    en = "; ".join(f"page {p['page']} is page {p['form_page']} of {p['form']}" for p in known)
     return f"：{zh}（xieyi 生成的表，扫描件）", f": {en} (a scan of xieyi's form)"
 
 
