@@ -15,10 +15,11 @@ from pathlib import Path
 
 from forms import InputInvalid, get_form
 
-METHOD_NAMES = {"acroform": "表单域（可填写 PDF）", "layout": "页面文字（导出的 PDF）"}
+METHOD_NAMES = {"acroform": "表单域（可填写 PDF）", "layout": "页面文字（导出的 PDF）",
+                "ocr": "文字识别（扫描件）"}
 IDENTIFIED_NAMES = {
     "metadata": "文件元数据", "stamp": "文档属性（由 DOCX 导出）", "fields": "表单域名称",
-    "text": "标题与标签",
+    "text": "标题与标签", "mark": "页面标记（扫描件）",
 }
 
 

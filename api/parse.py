@@ -20,9 +20,11 @@ import marshmallow as ma
 from flask import current_app, jsonify, request
 from flask_smorest import Blueprint
 from marshmallow import fields as mf
+from marshmallow import validate
 
 from forms import InputInvalid
 from forms.errors import PdfTooLarge
+from parser import IDENTIFIED_BY, METHODS
 
 from .schemas import ErrorSchema
 
@@ -49,7 +51,8 @@ class FieldReadingSchema(_Ordered):
     bbox = mf.List(mf.Float(), allow_none=True,
                    metadata={"description": "位置 [x0, top, x1, bottom]（磅，自页面左上角）"
                                             " / box in points from the page's top-left"})
-    method = mf.String(metadata={"description": "acroform 或 layout"})
+    method = mf.String(validate=validate.OneOf(METHODS),
+                       metadata={"description": "acroform（表单域）、layout（页面文字）或 ocr（扫描件文字识别）"})
     confidence = mf.Float(metadata={"description": "可信度 0-1 / confidence"})
 
 
@@ -64,8 +67,10 @@ class ParseResultSchema(_Ordered):
     form = mf.String(metadata={"description": "表单 id"})
     version = mf.String()
     title = mf.String()
-    method = mf.String(metadata={"description": "acroform（表单域）或 layout（页面文字）"})
-    identified_by = mf.String(metadata={"description": "metadata, stamp, fields 或 text"})
+    method = mf.String(validate=validate.OneOf(METHODS),
+                       metadata={"description": "acroform（表单域）、layout（页面文字）或 ocr（扫描件文字识别）"})
+    identified_by = mf.String(validate=validate.OneOf(IDENTIFIED_BY),
+                              metadata={"description": "metadata、stamp、fields、text 或 mark（扫描件的页面标记）"})
     pages = mf.Integer()
     record = mf.Dict(metadata={"description": "记录：键为字段 id，见 components.schemas 中的 "
                                               "Record_<表单 id> / the record"})
@@ -98,7 +103,9 @@ def _configure(state) -> None:
     "content": {"multipart/form-data": {"schema": {
         "type": "object", "required": ["file"],
         "properties": {"file": {"type": "string", "format": "binary",
-                                "description": "填好的 PDF / the filled PDF"}}}}},
+                                "description": "填好的 PDF，或由本系统打印的表单的扫描件（PDF、JPEG、PNG、TIFF）"
+                                               " / the filled PDF, or a scan of a form xieyi "
+                                               "printed"}}}}},
 })
 @bp.response(200, ParseResultSchema)
 @bp.alt_response(413, schema=ErrorSchema, description="文件或页数超过上限 / file or pages over "
@@ -108,11 +115,13 @@ def _configure(state) -> None:
                              "unknown_template, pdf_malformed, parse_timeout, pdf_text_invalid…）或缺少文件 / not a "
                              "readable form of ours, or no file")
 def parse_upload():
-    """读取填好的 PDF / read a filled PDF
+    """读取填好的 PDF 或扫描件 / read a filled PDF or a scan
 
     Identifies the form and version, reads every value (form fields of the
-    fillable PDF, or page text of a PDF exported from Word, WPS, LibreOffice)
-    and returns the record with each value's raw text, page, box and confidence.
+    fillable PDF, page text of a PDF exported from Word, WPS, LibreOffice, or,
+    for a scan of a form xieyi printed — an image-only PDF, JPEG, PNG or TIFF —
+    the text in each box by OCR) and returns the record with each value's raw
+    text, page, box and confidence.
     A value that cannot be read is listed in ``warnings``, never guessed.
     """
     from parser import parse_pdf

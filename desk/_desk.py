@@ -485,51 +485,15 @@ class Desk:
         doc_id, _ = self._run(keep)
         if slot.startswith(("material:", "agreement:", "score:")):
             return self.document(actor, doc_id)
-        if is_image(data):
-            self._identify_scan(actor, doc_id, data)
-            return self.document(actor, doc_id)
-        if not data.startswith(b"%PDF"):
+        if not (data.startswith(b"%PDF") or is_image(data)):
             return self.document(actor, doc_id)
         self._read(actor, doc_id, data, read)
         return self.document(actor, doc_id)
 
-    def _identify_scan(self, actor: Actor, doc_id: int, data: bytes) -> None:
-        """A scan's image uploaded for a form: which form and page each page is (the page
-        mark), said in the document's state; its values are not read (OCR is later work),
-        the reviewer reads them on the page images."""
-        from parser import describe_pages, identify_pages
-
-        try:
-            pages = identify_pages(data)
-            known = [p for p in pages if p["form"]]
-            zh, en = describe_pages(pages)
-            zh, en = zh or "未找到 xieyi 的页面标记", en or "no page mark of xieyi found"
-            error = {"code": "scan_not_read",
-                     "message_zh": f"扫描图片（{zh}）：其中的值尚未能自动读取，请对照页面图像审查",
-                     "message_en": f"a scanned image ({en}): its values are not read yet; "
-                                   "review them on the page images", "details": []}
-        except XieyiError as e:
-            error, known = e.to_dict(), []
-
-        def record(s: Session) -> None:
-            doc = s.get(Document, doc_id)
-            doc.state, doc.error = "unreadable", error
-            others = sorted({p["title"] or p["form"] for p in known if p["form"] != doc.slot})
-            if others:
-                doc.error = {**error, "code": "wrong_form",
-                             "message_zh": f"扫描的是“{'、'.join(others)}”，不是此处要求的表单 "
-                                           f"{doc.slot}（{error['message_zh']}）",
-                             "message_en": f"the scan is of another form, not {doc.slot} "
-                                           f"({error['message_en']})"}
-            _audit.append(s, actor, "document.read", "document", doc.id,
-                          after={"state": doc.state, "error": doc.error["code"],
-                                 "outcome": None})
-
-        self._run(record)
-
     def _read(self, actor: Actor, doc_id: int, data: bytes,
               read: Callable[[bytes], Any] | None) -> None:
-        """Parse the stored upload and check its record; the outcome is recorded."""
+        """Parse the stored upload (a PDF, or a scan of a form we printed: its values read by
+        OCR) and check its record; the outcome is recorded."""
         if read is None:
             from parser import parse_pdf as read
         try:

@@ -37,10 +37,10 @@ from forms import errors as _errors
 from forms.errors import FieldProblem, ParseError, ParseInternal
 
 from ._limits import Limits
-from ._result import ParseResult
+from ._result import IDENTIFIED_BY, METHODS, ParseResult
 
 __all__ = ["parse_pdf", "page_sizes", "page_image", "identify_pages", "describe_pages",
-           "is_image", "Limits", "ParseResult", "ParseError",
+           "is_image", "Limits", "ParseResult", "ParseError", "METHODS", "IDENTIFIED_BY",
            "warm_up", "shutdown", "configure_workers"]
 
 # the error classes a worker may name in its answer
@@ -59,8 +59,7 @@ def parse_pdf(data: bytes, *, limits: Limits | None = None, isolate: bool = True
     from . import _work
 
     # the cheap refusals need no worker
-    _work.check_size(data, limits)
-    _work.check_header(data)
+    data, limits = _checked(data, limits)
     if not isolate:
         return ParseResult.from_dict(_work.parse_bytes(data, limits))
     return ParseResult.from_dict(_in_worker(data, limits, None))

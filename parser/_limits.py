@@ -30,6 +30,9 @@ class Limits:
     #: Our longest form reads in under half a second; 4 s keeps any file, with the
     #: command's start and the worker's replacement, within 5 s (benchmarks/bench_hostile.py)
     time_limit: float = 4.0
+    #: wall-clock seconds each page of a scan adds once its values are read by OCR (about
+    #: a second a page on one core: benchmarks/bench_ocr.py)
+    scan_page_time: float = 8.0
     #: memory one parse may add to its worker, in bytes (RLIMIT_AS above the worker's
     #: size when idle).  A form adds under 60 MB; 256 MiB keeps the command and its
     #: worker under 512 MB whatever the file (pdfminer keeps a decompressed stream whole
@@ -50,6 +53,8 @@ class Limits:
             ("max_bytes", 1024 <= self.max_bytes <= 1024 * MiB, "between 1 KiB and 1 GiB"),
             ("max_pages", 1 <= self.max_pages <= 10_000, "between 1 and 10000"),
             ("time_limit", 0.01 <= self.time_limit <= 600, "between 0.01 and 600 seconds"),
+            ("scan_page_time", 0.01 <= self.scan_page_time <= 600,
+             "between 0.01 and 600 seconds"),
             ("memory_limit", 32 * MiB <= self.memory_limit <= 64 * 1024 * MiB,
              "between 32 MiB and 64 GiB"),
             ("stream_inflate_limit", 64 * 1024 <= self.stream_inflate_limit <= 16 * 1024 * MiB,

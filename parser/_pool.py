@@ -160,19 +160,28 @@ class WorkerPool:
                 w.kill()
                 w = self._start(limits.memory_limit)
                 w.conn.send((data, limits.to_dict(), job))
-            if not w.conn.poll(max(0.0, deadline - time.monotonic())):
-                raise ParseTimeout(
-                    f"读取文件超时（上限 {limits.time_limit:g} 秒），已中止",
-                    f"reading the file took longer than {limits.time_limit:g} s and was "
-                    "stopped")
-            try:
-                answer = w.conn.recv()
-            except (EOFError, OSError):
-                w.proc.join(timeout=1)
-                raise ParseResourceLimit(
-                    "读取文件时解析进程异常终止（内存超限或文件触发了读取库的崩溃）",
-                    f"the parse worker died reading the file (exit code {w.proc.exitcode}): "
-                    "out of memory, or the file crashed a PDF library") from None
+            allowed = limits.time_limit
+            while True:
+                if not w.conn.poll(max(0.0, deadline - time.monotonic())):
+                    raise ParseTimeout(
+                        f"读取文件超时（上限 {allowed:g} 秒），已中止",
+                        f"reading the file took longer than {allowed:g} s and was stopped")
+                try:
+                    answer = w.conn.recv()
+                except (EOFError, OSError):
+                    w.proc.join(timeout=1)
+                    raise ParseResourceLimit(
+                        "读取文件时解析进程异常终止（内存超限或文件触发了读取库的崩溃）",
+                        f"the parse worker died reading the file (exit code "
+                        f"{w.proc.exitcode}): out of memory, or the file crashed a PDF "
+                        "library") from None
+                if answer[0] != "grant":
+                    break
+                # a scan's pages each get their own time (limits.scan_page_time), granted
+                # once the worker knows how many it reads: at most max_pages of them
+                extra = min(float(answer[1]), limits.scan_page_time * limits.max_pages)
+                deadline += extra
+                allowed += extra
             w.calls += 1
             keep = not answer[-1]
             return answer[:-1]

@@ -26,7 +26,10 @@ from forms import FieldProblem, FormSpec, RecordInvalid, validate_record
 
 from ._normalize import Problem
 
-METHODS = ("acroform", "layout")
+METHODS = ("acroform", "layout", "ocr")
+#: how the form was known: our PDF's metadata, the DOCX stamp an export carries, the
+#: AcroForm's field names, the printed title and labels, a scan's page mark
+IDENTIFIED_BY = ("metadata", "stamp", "fields", "text", "mark")
 
 
 @dataclass

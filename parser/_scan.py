@@ -37,7 +37,9 @@ def _pdf_pages(data: bytes, max_pages: int) -> Iterator:
             raise PdfTooManyPages(f"文件有 {len(pdf)} 页，超过上限 {max_pages} 页",
                                   f"the file has {len(pdf)} pages, more than {max_pages}")
         for i in range(len(pdf)):
-            yield pdf[i].render(scale=MARK_DPI / 72).to_pil()
+            image = pdf[i].render(scale=MARK_DPI / 72).to_pil()
+            image.info["dpi"] = (MARK_DPI, MARK_DPI)  # so its points are the page's
+            yield image
     finally:
         pdf.close()
 
@@ -79,7 +81,7 @@ def _image_pages(data: bytes, max_pages: int, grey: bool = True) -> Iterator:
                      f"the image cannot be read ({type(e).__name__})") from None
 
 
-def _codes(image) -> list:
+def codes(image) -> list:
     """The QR codes on a page: read in grey, then, for a colour page, in its red channel,
     where a red seal stamped across the mark fades to paper and the black print stays."""
     import zxingcpp
@@ -117,6 +119,17 @@ def register(text: str, position) -> list[float]:
     return [round(v, 4) for v in (a, b, c, d, e, f)]
 
 
+def pages(data: bytes, max_pages: int) -> Iterator:
+    """A scan's pages as images: an image-only PDF's drawn by PDFium (at ``MARK_DPI``), an
+    image file's frames (colour kept: a red seal is read through in the red channel)."""
+    if data.startswith(b"%PDF-") or b"%PDF-" in data[:1024]:
+        return _pdf_pages(data, max_pages)
+    if is_image(data):
+        return _image_pages(data, max_pages, grey=False)
+    raise NotPdf("文件既不是 PDF，也不是图片（JPEG、PNG、TIFF）",
+                 "the file is neither a PDF nor an image (JPEG, PNG, TIFF)")
+
+
 def identify_pages(data: bytes, max_pages: int) -> list[dict]:
     """Each page: ``{"page", "form", "version", "form_page", "title"}`` where its mark says
     which form and page it is, ``{"page", "form": None}`` where it has none."""
@@ -124,19 +137,12 @@ def identify_pages(data: bytes, max_pages: int) -> list[dict]:
 
     from forms import UnknownForm, get_form, read_mark
 
-    if data.startswith(b"%PDF-") or b"%PDF-" in data[:1024]:
-        pages = _pdf_pages(data, max_pages)
-    elif is_image(data):
-        pages = _image_pages(data, max_pages, grey=False)
-    else:
-        raise NotPdf("文件既不是 PDF，也不是图片（JPEG、PNG、TIFF）",
-                     "the file is neither a PDF nor an image (JPEG, PNG, TIFF)")
     out = []
     with warnings.catch_warnings():
         warnings.simplefilter("error", category=Warning)  # Pillow's bomb warning stops it
-        for i, image in enumerate(pages, 1):
+        for i, image in enumerate(pages(data, max_pages), 1):
             found = {"page": i, "form": None}
-            for code in _codes(image):
+            for code in codes(image):
                 mark = read_mark(code.text)
                 if mark is None:
                     continue

@@ -13,6 +13,7 @@ library is the file's fault (``pdf_malformed``), one from our own code is ours
 
 from __future__ import annotations
 
+import contextlib
 import gc
 import io
 import logging
@@ -200,11 +201,18 @@ def _parse(data: bytes, limits: Limits) -> dict:
     pages = _layout.extract_pages(data, npages)
     if not any(p.nchars for p in pages):
         if ident is not None or any(p.nimages for p in pages):
-            zh, en = _scanned_pages(data, limits)
-            raise PdfNoTextLayer(
-                f"PDF 中没有文字层（可能是扫描件或图片）{zh}，目前无法读取其中的值；请上传由表单导出的 PDF",
-                f"the PDF has no text layer (a scan or an image?){en}: its values cannot be read "
-                "yet (OCR is later work); upload the PDF exported from the form")
+            # a scan: read by OCR where its pages carry our mark
+            from . import _ocr
+
+            try:
+                return _ocr.read_scan(data, limits, granted(limits), outside_budget)
+            except UnknownTemplate:
+                raise PdfNoTextLayer(
+                    "PDF 中没有文字层（可能是扫描件或图片），页面上也没有本系统表单的页面标记，"
+                    "无法读取其中的值；请上传由本系统打印的表单的扫描件，或由表单导出的 PDF",
+                    "the PDF has no text layer (a scan or an image?) and no page carries the "
+                    "mark of our forms: its values cannot be read; upload a scan of a form "
+                    "printed by xieyi, or the PDF exported from the form") from None
         raise UnknownTemplate("PDF 的页面上没有任何文字，不是本系统的表单",
                               "the PDF's pages carry no text: it is not one of our forms")
     if ident is None:
@@ -293,12 +301,33 @@ def _from_library(tb) -> bool:
     return library_below_us
 
 
+#: how a worker asks its caller for more time (``serve`` sets it; in the caller's own
+#: process there is no clock to extend)
+_grant = None
+
+
+def granted(limits: Limits):
+    """``granted(n)`` for ``_ocr.read_scan``: n pages' time asked of the caller."""
+    def ask(pages: int) -> None:
+        if _grant is not None:
+            _grant(pages * limits.scan_page_time)
+    return ask
+
+
 def parse_bytes(data: bytes, limits: Limits) -> dict:
-    """Parse ``data`` in this process (see module doc): a dict, or a ``ParseError``."""
+    """Parse ``data`` in this process (see module doc): a dict, or a ``ParseError``.
+    An image (JPEG, PNG, TIFF) is a scan: read by OCR (``_ocr``)."""
+    from . import _scan
+
     try:
         with _inflate.parse_budget(limits.stream_inflate_limit, limits.inflate_limit) as budget:
             try:
-                result = _parse(data, limits)
+                if _scan.is_image(data):
+                    from . import _ocr
+
+                    result = _ocr.read_scan(data, limits, granted(limits), outside_budget)
+                else:
+                    result = _parse(data, limits)
             except BaseException:
                 if budget.tripped:  # whatever it led to, the bomb is the cause
                     raise budget.tripped from None
@@ -358,11 +387,35 @@ def rss() -> int | None:
         return None
 
 
+#: the memory a worker's file may add (``serve`` sets it; None outside a worker)
+_budget: int | None = None
+
+
+@contextlib.contextmanager
+def outside_budget():
+    """Our own loading, not the file's work: the OCR engine, loaded once per worker, is
+    loaded with the address-space cap lifted, and the cap set again above the worker's
+    new size (a file's budget is the same with the engine loaded as without)."""
+    if _budget is None:
+        yield
+        return
+    import resource
+
+    _, hard = resource.getrlimit(resource.RLIMIT_AS)
+    resource.setrlimit(resource.RLIMIT_AS, (hard, hard))
+    try:
+        yield
+    finally:
+        _cap_memory(_budget)
+
+
 def _cap_memory(memory_limit: int) -> None:
     try:
         import resource
     except ImportError:  # not a POSIX system: the time limit still holds
         return
+    global _budget
+    _budget = memory_limit
     size = _vm_size()
     if size is None:
         return
@@ -387,20 +440,6 @@ def _die_with_parent() -> None:
 
 #: a worker that has grown this much beyond its size after the first parse retires
 RETIRE_GROWTH = 200 * MiB
-
-
-def _scanned_pages(data: bytes, limits: Limits) -> tuple[str, str]:
-    """What a scan's page marks say it is, for the message (nothing when they say nothing)."""
-    from . import _scan
-
-    try:
-        pages = _scan.identify_pages(data, limits.max_pages)
-    except (XieyiError, MemoryError):
-        return "", ""
-    zh, en = _scan.describe_pages(pages)
-    if not zh:
-        return "", ""
-    return f"：{zh}（xieyi 生成的表，扫描件）", f": {en} (a scan of xieyi's form)"
 
 
 def do_job(data: bytes, limits: Limits, job: tuple | None):
@@ -440,6 +479,8 @@ def serve(conn, memory_limit: int) -> None:
     logging.getLogger("pypdf").setLevel(logging.WARNING)
     logging.getLogger("pypdf").propagate = False
     _cap_memory(memory_limit)
+    global _grant
+    _grant = lambda seconds: conn.send(("grant", seconds))  # noqa: E731
     base = None
     while True:
         try:

@@ -15,7 +15,7 @@ from PIL import Image, ImageDraw
 
 from forms import all_forms, get_form, mark_text, read_mark, sample_record
 from forms._mark import MARK_BOTTOM, MARK_RIGHT, MODULE_PT, mark_modules
-from forms.errors import NotPdf, ParseError, ParseResourceLimit, PdfNoTextLayer
+from forms.errors import NotPdf, ParseError, ParseResourceLimit
 from generator.pdf import render_pdf
 from parser import Limits, identify_pages, parse_pdf
 
@@ -100,15 +100,6 @@ def test_a_scan_is_identified_by_its_mark(printed, dpi, rotate, skew, quality, g
         page = page.convert("L")
     found = identify_pages(_scan(page, "JPEG", quality=quality))
     assert found[0]["form"] == "jingdezhen-application" and found[0]["form_page"] == 1
-
-
-def test_an_image_only_pdf_says_which_form_it_is_a_scan_of(printed):
-    page = printed[0].resize((printed[0].width // 2, printed[0].height // 2)).convert("L")
-    pdf = _scan(page, "PDF", resolution=150)
-    with pytest.raises(PdfNoTextLayer) as e:
-        parse_pdf(pdf)
-    assert "第 1 页是“工伤保险定点服务机构申请表”第 1 页" in e.value.message_zh
-    assert "page 1 is page 1 of jingdezhen-application" in e.value.message_en
 
 
 def test_a_page_without_our_mark_is_said_to_be_unknown():

@@ -1,0 +1,738 @@
+"""Reading a scan's values where the form puts them (issue 16, point 3).
+
+A scanned page's mark says which form and page it is and where the page lies in the
+image (``_scan.identify_pages``: a coarse affine transform from the mark's corners).  The
+form's own geometry (``forms.layout.layout_geometry``: every value box, every table cell)
+refines that transform from the table's ruled lines, then each box is cut out of the
+image, upright and at a fixed scale, and read:
+
+* text by the PP-OCR recognition model that the ``rapidocr`` wheel carries (run by
+  onnxruntime here: no model is downloaded, nothing leaves the machine), a line at a
+  time; a box's lines are found from the ink, as our own appearances wrap and shrink;
+* checkboxes and choices by the ink inside their boxes.
+
+The red channel is read wherever the scan has colour: a red seal fades to paper there and
+the black print stays.  Each value keeps the recogniser's confidence (its least certain
+character), and goes through the same type checks as every other route, so a misread
+value is flagged, never silently accepted.
+
+The engine is loaded once per process (a parse worker), on its first scan.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import threading
+from dataclasses import dataclass
+
+import numpy as np
+
+from forms import DATE_PARTS, FormSpec
+
+from ._acroform import _join_lines
+from ._normalize import clean_text, digits, make_date, parse_choice, parse_number, problem
+from ._result import Reading
+
+#: pixels per point of the registered page and of every cut-out box (216 dpi)
+SCALE = 3.0
+#: a pixel darker than this (0-255) is ink
+INK = 150
+#: print is at least this dark (0-255) somewhere in a box that holds any
+DARKEST_PRINT = 160
+#: a gap in a line's ink this share of its height wide is a space
+SPACE = 0.45
+#: what a number's box and a date's part may hold
+DIGITS = "0123456789"
+NUMBER = "0123456789.,-"
+#: the widest line the recogniser takes, in heights
+MAX_RATIO = 60
+#: the least height of a line of text, in pixels (a value shrunk to fit its box is still
+#: 5 pt tall; ink shorter than this is a speck)
+MIN_TEXT = 2.5 * SCALE
+#: the recogniser's input height, in pixels
+REC_HEIGHT = 48
+#: a tick fills at least this share of its box's inside; an empty box under EMPTY_INK
+TICK_INK = 0.12
+EMPTY_INK = 0.04
+
+
+# ---------------------------------------------------------------- the recogniser
+
+class Recognizer:
+    """PP-OCR's text-line recogniser: a line's image in, its text and each character's
+    probability out (CTC, greedy)."""
+
+    def __init__(self, model_path: str) -> None:
+        import onnxruntime as ort
+
+        options = ort.SessionOptions()
+        # one thread a worker: the parse pool already runs a worker a core
+        options.intra_op_num_threads = 1
+        options.inter_op_num_threads = 1
+        options.enable_cpu_mem_arena = False
+        self.session = ort.InferenceSession(model_path, options,
+                                            providers=["CPUExecutionProvider"])
+        meta = self.session.get_modelmeta().custom_metadata_map
+        self.chars = ["\0"] + meta["character"].splitlines() + [" "]
+        self.input = self.session.get_inputs()[0].name
+        self._index = {c: i for i, c in enumerate(self.chars)}
+        self._alphabets: dict[str, np.ndarray] = {}
+
+    def _classes(self, alphabet: str) -> np.ndarray:
+        """The model's classes of ``alphabet``'s characters, blank first."""
+        got = self._alphabets.get(alphabet)
+        if got is None:
+            got = np.array([0] + [self._index[c] for c in alphabet if c in self._index])
+            self._alphabets[alphabet] = got
+        return got
+
+    def read(self, lines: list[np.ndarray], alphabets: list[str | None] | None = None
+             ) -> list[tuple[str, list[float]]]:
+        """Each line (a grey uint8 array, ink dark) read: its text and each character's
+        probability.  ``alphabets``: per line, the characters it may hold (a number's box
+        holds digits: the model's best among them is read, with its own probability, so
+        a doubtful digit stays doubtful), None for any.  The model reads no space it
+        cannot see between a Chinese character and a digit: a gap in the ink as wide as
+        a space puts one there."""
+        alphabets = alphabets or [None] * len(lines)
+        out: list[tuple[str, list[float]] | None] = [None] * len(lines)
+        order = sorted(range(len(lines)), key=lambda i: lines[i].shape[1] / lines[i].shape[0])
+        for start in range(0, len(order), 8):
+            batch = order[start:start + 8]
+            # a line is at most MAX_RATIO times as wide as it is tall (a box's widest line
+            # is a third of that): the tensor, and the model's memory, stay bounded
+            widths = [min(REC_HEIGHT * MAX_RATIO, max(8, int(np.ceil(
+                REC_HEIGHT * lines[i].shape[1] / lines[i].shape[0])))) for i in batch]
+            tensor = np.zeros((len(batch), 3, REC_HEIGHT, max(widths)), dtype=np.float32)
+            for row, (i, w) in enumerate(zip(batch, widths)):
+                img = _resize(lines[i], w, REC_HEIGHT).astype(np.float32) / 127.5 - 1.0
+                tensor[row, :, :, :w] = img
+            probs = self.session.run(None, {self.input: tensor})[0]
+            for row, (i, w) in enumerate(zip(batch, widths)):
+                # a time step covers this many of the line's own pixels
+                step = tensor.shape[3] / probs.shape[1] * lines[i].shape[1] / w
+                out[i] = _spaced(*self._decode(probs[row], alphabets[i]), lines[i], step)
+        return out  # type: ignore[return-value]
+
+    def _decode(self, probs: np.ndarray, alphabet: str | None = None
+                ) -> tuple[list[str], list[float], list[int]]:
+        if alphabet is not None:
+            allowed = self._classes(alphabet)
+            sub = probs[:, allowed]
+            best = allowed[sub.argmax(axis=1)]
+            conf = sub.max(axis=1)
+        else:
+            best = probs.argmax(axis=1)
+            conf = probs.max(axis=1)
+        text, scores, at, prev = [], [], [], 0
+        for t, k in enumerate(best):
+            if k != 0 and k != prev:
+                text.append(self.chars[k] if k < len(self.chars) else "")
+                scores.append(float(conf[t]))
+                at.append(t)
+            elif k != 0 and k == prev:
+                scores[-1] = max(scores[-1], float(conf[t]))
+            prev = k
+        return text, scores, at
+
+
+#: characters a space never parts when the ink shows a gap (a "1" is narrow: its gaps are
+#: wide)
+_NUMERIC = frozenset("0123456789-.,:/")
+
+
+def _spaced(chars: list[str], scores: list[float], at: list[int], line: np.ndarray,
+            step: float) -> tuple[str, list[float]]:
+    """The characters joined, with a space where the ink has a gap a space wide (``SPACE``
+    of the line's height) between two of them and the model read none."""
+    ink = line < INK
+    rows = np.nonzero(ink.sum(axis=1))[0]
+    height = rows[-1] - rows[0] + 1 if len(rows) else line.shape[0]
+    gaps, run = [], 0
+    for x, on in enumerate(ink.sum(axis=0) > 0):
+        if not on:
+            run += 1
+        else:
+            if run and run >= height * SPACE and x - run > 0:
+                gaps.append(x - run / 2)
+            run = 0
+    out = []
+    for i, ch in enumerate(chars):
+        if i and gaps and ch != " " and out[-1] != " " and not (
+                ch in _NUMERIC and out[-1] in _NUMERIC):
+            x0, x1 = (at[i - 1] + 0.5) * step, (at[i] + 0.5) * step
+            if any(x0 < g < x1 for g in gaps):
+                out.append(" ")
+        out.append(ch)
+    return "".join(out), scores
+
+
+def _resize(img: np.ndarray, w: int, h: int) -> np.ndarray:
+    from PIL import Image
+
+    return np.asarray(Image.fromarray(img).resize((w, h), Image.BILINEAR))
+
+
+_engine: Recognizer | None = None
+_engine_lock = threading.Lock()
+
+
+def model_path() -> str:
+    """The recognition model the rapidocr wheel carries (found without importing rapidocr,
+    which would import OpenCV for nothing)."""
+    import importlib.util
+    from pathlib import Path
+
+    spec = importlib.util.find_spec("rapidocr")
+    if spec is None or not spec.submodule_search_locations:
+        raise RuntimeError("rapidocr is not installed: pip install rapidocr")
+    models = Path(list(spec.submodule_search_locations)[0]) / "models"
+    found = sorted(models.glob("*rec*.onnx"))
+    if not found:
+        raise RuntimeError(f"no recognition model in {models}")
+    return str(found[-1])
+
+
+def engine(loading=contextlib.nullcontext) -> Recognizer:
+    """The process's recogniser, loaded on first use within ``loading()`` (a parse
+    worker lifts its file's memory cap for it: our model, not the file's work)."""
+    global _engine
+    with _engine_lock:
+        if _engine is None:
+            with loading():
+                _engine = Recognizer(model_path())
+        return _engine
+
+
+# ---------------------------------------------------------------- registration
+
+@dataclass(frozen=True)
+class Affine:
+    """``(a·x + b·y + c, d·x + e·y + f)``."""
+
+    a: float
+    b: float
+    c: float
+    d: float
+    e: float
+    f: float
+
+    def __call__(self, x: float, y: float) -> tuple[float, float]:
+        return self.a * x + self.b * y + self.c, self.d * x + self.e * y + self.f
+
+    def then(self, outer: Affine) -> Affine:
+        """``outer(self(p))``."""
+        o = outer
+        return Affine(o.a * self.a + o.b * self.d, o.a * self.b + o.b * self.e,
+                      o.a * self.c + o.b * self.f + o.c,
+                      o.d * self.a + o.e * self.d, o.d * self.b + o.e * self.e,
+                      o.d * self.c + o.e * self.f + o.f)
+
+
+def cut(channel, to_image: Affine, box, scale: float = SCALE) -> np.ndarray:
+    """The part of the page in ``box`` (points), upright, ``scale`` pixels a point."""
+    from PIL import Image
+
+    x0, top, x1, bottom = box
+    w, h = max(1, round((x1 - x0) * scale)), max(1, round((bottom - top) * scale))
+    # output pixel (u, v) is the form's point (x0 + u/scale, top + v/scale)
+    t = to_image
+    coeffs = (t.a / scale, t.b / scale, t.a * x0 + t.b * top + t.c,
+              t.d / scale, t.e / scale, t.d * x0 + t.e * top + t.f)
+    return np.asarray(channel.transform((w, h), Image.AFFINE, coeffs, resample=Image.BILINEAR,
+                                        fillcolor=255))
+
+
+def _ruled_lines(gpage: dict) -> tuple[list[tuple], list[tuple]]:
+    """The table's lines the page prints where its value boxes sit: ``(y, x0, x1)``
+    across, ``(x, top, bottom)`` down (the edges of every cell holding a value)."""
+    across, down = set(), set()
+    for g in gpage["fields"].values():
+        cell = g.get("cell")
+        if not cell:
+            continue
+        x0, top, x1, bottom = (round(v, 1) for v in cell)
+        across.update({(top, x0, x1), (bottom, x0, x1)})
+        down.update({(x0, top, bottom), (x1, top, bottom)})
+    return sorted(across), sorted(down)
+
+
+def _line_at(profile: np.ndarray, want: float, reach: int, fill: float) -> float | None:
+    """Where a ruled line crosses a strip: the centre of the run of rows (of the strip's
+    ink profile, each a share 0-1) inked beyond ``fill`` nearest to ``want``."""
+    lo, hi = max(0, int(want) - reach), min(len(profile), int(want) + reach + 1)
+    rows = np.nonzero(profile[lo:hi] >= fill)[0] + lo
+    if len(rows) == 0:
+        return None
+    runs = np.split(rows, np.nonzero(np.diff(rows) > 1)[0] + 1)
+    centres = [(r[0] + r[-1]) / 2 for r in runs if len(r) <= 4 * SCALE]
+    if not centres:
+        return None
+    return min(centres, key=lambda c: abs(c - want))
+
+
+def refine(channel, coarse: Affine, gpage: dict, size: tuple[float, float]) -> Affine:
+    """The page's transform made exact from its ruled lines: the page drawn upright by
+    ``coarse``, each line found near where the form prints it, and the form-to-page
+    correction fitted to them (least squares, the worst fits dropped).  ``coarse`` where
+    too few lines are found."""
+    across, down = _ruled_lines(gpage)
+    if len(across) < 3 or len(down) < 3:
+        return coarse
+    page = cut(channel, coarse, (0, 0, size[0], size[1]))
+    ink = page < INK
+    s = SCALE
+    # a whole-page shift first (the coarse transform's error is a few points): the offset
+    # at which the expected lines meet the most ink, across and down
+    shift = []
+    for lines, axis in ((across, 1), (down, 0)):
+        profile = ink.mean(axis=axis)
+        best, best_score = 0, -1.0
+        for off in range(-int(12 * s), int(12 * s) + 1):
+            score = 0.0
+            for pos, a, b in lines:
+                i = int(round(pos * s)) + off
+                if 1 <= i < len(profile) - 1:
+                    score += (b - a) * profile[i - 1:i + 2].max()
+            if score > best_score:
+                best, best_score = off, score
+        shift.append(best / s)
+    dy, dx = shift
+    # then each line where it crosses strips of the page
+    pts_y, pts_x = [], []
+    for y, x0, x1 in across:
+        for x in np.linspace(x0 + 6, x1 - 6, max(2, int((x1 - x0) // 60) + 1)):
+            u0, u1 = int((x - 5) * s), int((x + 5) * s)
+            if u0 < 0 or u1 > ink.shape[1]:
+                continue
+            got = _line_at(ink[:, u0:u1].mean(axis=1), (y + dy) * s, int(4 * s), 0.6)
+            if got is not None:
+                pts_y.append((x, y, got / s))
+    for x, y0, y1 in down:
+        for y in np.linspace(y0 + 6, y1 - 6, max(2, int((y1 - y0) // 60) + 1)):
+            v0, v1 = int((y - 5) * s), int((y + 5) * s)
+            if v0 < 0 or v1 > ink.shape[0]:
+                continue
+            got = _line_at(ink[v0:v1, :].mean(axis=0), (x + dx) * s, int(4 * s), 0.6)
+            if got is not None:
+                pts_x.append((x, y, got / s))
+    fit_y = _fit(pts_y)
+    fit_x = _fit(pts_x)
+    if fit_x is None or fit_y is None:
+        correction = Affine(1, 0, dx, 0, 1, dy)
+    else:
+        correction = Affine(*fit_x, *fit_y)
+    return correction.then(coarse)
+
+
+def _fit(points: list[tuple[float, float, float]]) -> tuple[float, float, float] | None:
+    """``(p, q, r)`` with ``p·x + q·y + r`` ≈ the measured place, least squares, twice:
+    the second time without the points more than a point off the first fit."""
+    if len(points) < 6:
+        return None
+    arr = np.array(points)
+    keep = np.ones(len(arr), dtype=bool)
+    for _ in range(2):
+        a = np.c_[arr[keep, 0], arr[keep, 1], np.ones(keep.sum())]
+        coef, *_ = np.linalg.lstsq(a, arr[keep, 2], rcond=None)
+        resid = np.abs(np.c_[arr[:, 0], arr[:, 1], np.ones(len(arr))] @ coef - arr[:, 2])
+        keep = resid <= max(1.0, float(np.median(resid)) * 3)
+        if keep.sum() < 6:
+            return None
+    p, q, r = coef
+    # a correction, not a new transform: anything far from the identity is a wrong fit
+    if abs(p - 1) + abs(q) > 0.05 and abs(p) + abs(q - 1) > 0.05:
+        return None
+    return float(p), float(q), float(r)
+
+
+# ---------------------------------------------------------------- reading boxes
+
+def _flatten(crop: np.ndarray) -> np.ndarray:
+    """The box's image over its own paper: each pixel divided by the brightest near it (a
+    few points around), so the flat grey of a seal's fill in a grey scan turns to paper
+    and the black print on it stays black."""
+    from PIL import Image, ImageFilter
+
+    size = int(4 * SCALE) | 1
+    paper = np.asarray(Image.fromarray(crop).filter(ImageFilter.MaxFilter(size)),
+                       dtype=np.float32)
+    return np.clip(crop.astype(np.float32) * 255.0 / np.maximum(paper, 1.0), 0, 255) \
+        .astype(np.uint8)
+
+
+def _longest_run(line: np.ndarray) -> int:
+    """The longest run of True in a 1-D array."""
+    if not line.any():
+        return 0
+    edges = np.diff(np.r_[0, line.astype(np.int8), 0])
+    return int((np.nonzero(edges == -1)[0] - np.nonzero(edges == 1)[0]).max())
+
+
+def _whiten_rules(img: np.ndarray) -> None:
+    """Printed rules the box's image caught near its edges (a cell's line, a blank's
+    underline) turned to paper: an unbroken run of ink across most of the box, within a
+    few points of an edge.  Text never makes one: its strokes break between characters,
+    and a "1" is not as tall as the box."""
+    ink = img < INK
+    h, w = ink.shape
+    near = int(3 * SCALE)
+    for y in [*range(min(near, h)), *range(max(0, h - near), h)]:
+        if _longest_run(ink[y]) >= 0.5 * w:
+            img[y] = 255
+    for x in [*range(min(near, w)), *range(max(0, w - near), w)]:
+        if _longest_run(ink[:, x]) >= 0.6 * h:
+            img[:, x] = 255
+
+
+def _ink_level(img: np.ndarray) -> float | None:
+    """The grey under which a pixel of this box is ink: halfway between its darkest
+    (the 20th darkest pixel: not a speck) and paper, so a blurred scan's grey strokes are
+    whole; None when nothing in the box is dark enough to be print."""
+    flat = img.ravel()
+    if flat.size < 20:
+        return None
+    dark = float(np.partition(flat, 19)[19])
+    if dark > DARKEST_PRINT:
+        return None
+    return min(210.0, (dark + 255.0) / 2)
+
+
+def _text_lines(crop: np.ndarray) -> list[tuple[np.ndarray, bool]]:
+    """The lines of text in a box's image, each cut to its ink with a margin, all as tall
+    as the tallest (a line of "一" is a thin stroke, not a speck), each with whether it
+    fills the box's width (a line the box wrapped, not one its writer ended): ruled lines
+    the box caught at its edges are whitened first."""
+    if crop.size == 0:
+        return []
+    img = _flatten(crop)
+    _whiten_rules(img)
+    level = _ink_level(img)
+    if level is None:
+        return []
+    ink = img < level
+    inked = np.nonzero(ink.sum(axis=1) >= 2)[0]
+    if len(inked) == 0:
+        return []
+    runs = [(int(r[0]), int(r[-1])) for r in
+            np.split(inked, np.nonzero(np.diff(inked) > 2)[0] + 1)]
+    tallest = max(b - a + 1 for a, b in runs)
+    if tallest < MIN_TEXT:
+        return []
+    height = img.shape[0]
+
+    def width(a: int, b: int) -> int:
+        cols = np.nonzero(ink[a:b + 1].sum(axis=0))[0]
+        return int(cols[-1] - cols[0] + 1) if len(cols) else 0
+
+    lines: list[list[int]] = []
+    small = []
+    for a, b in runs:
+        h = b - a + 1
+        cut_off = a == 0 or b == height - 1
+        if h >= tallest * 0.5 and not (cut_off and h < tallest * 0.7):
+            lines.append([a, b])
+        elif not cut_off:
+            small.append((a, b))
+    for a, b in small:
+        near = [ln for ln in lines if a - ln[1] <= tallest * 0.4 and ln[0] - b <= tallest * 0.4
+                and max(ln[1], b) - min(ln[0], a) + 1 <= tallest * 1.15]
+        if near:  # a stroke of a line the gap split off
+            ln = min(near, key=lambda ln: abs((ln[0] + ln[1]) - (a + b)))
+            ln[0], ln[1] = min(ln[0], a), max(ln[1], b)
+        elif b - a + 1 >= 2 and tallest * 0.6 <= width(a, b) <= tallest * 1.3:
+            lines.append([a, b])  # a line of "一" (a longer stroke is a printed rule)
+    lines.sort()
+    out = []
+    m = max(4, tallest // 4)
+    for i, (a, b) in enumerate(lines):
+        cols = np.nonzero(ink[a:b + 1].sum(axis=0))[0]
+        if len(cols) < 3:
+            continue
+        grow = max(0, tallest - (b - a + 1)) // 2
+        lo = lines[i - 1][1] + 1 if i else 0
+        hi = lines[i + 1][0] - 1 if i + 1 < len(lines) else height - 1
+        top, bottom = max(lo, a - grow - m), min(hi, b + grow + m)
+        left, right = max(0, cols[0] - m), min(img.shape[1], cols[-1] + 1 + m)
+        full = cols[-1] - cols[0] + 1 >= img.shape[1] - 2 * tallest
+        out.append((img[max(0, top):bottom + 1, left:right], bool(full)))
+    return out
+
+
+def _has_print(crop: np.ndarray) -> bool:
+    img = _flatten(crop)
+    _whiten_rules(img)
+    return _ink_level(img) is not None and float((img < INK).mean()) > 0.002
+
+
+def _inside_ink(channel, to_image: Affine, box) -> float:
+    """The share of ink inside a checkbox (its outline left out)."""
+    x0, top, x1, bottom = box
+    w, h = x1 - x0, bottom - top
+    inner = (x0 + w * 0.22, top + h * 0.22, x1 - w * 0.22, bottom - h * 0.22)
+    return float((cut(channel, to_image, inner) < INK).mean())
+
+
+@dataclass
+class _Text:
+    raw: str | None
+    confidence: float
+
+
+def _reach(g: dict) -> tuple:
+    """Where a box's text may lie: the box, a little taller (our appearances put a shrunk
+    value's first line at the very top of its box), never past its cell's lines; no wider
+    (a date's part has its 年 月 日 printed right beside it)."""
+    x0, top, x1, bottom = g["bbox"]
+    reach = [x0, top - 1.5, x1, bottom + 1.5]
+    if g.get("cell"):
+        c0, ctop, c1, cbottom = g["cell"]
+        reach = [max(reach[0], c0 + 0.6), max(reach[1], ctop + 0.6),
+                 min(reach[2], c1 - 0.6), min(reach[3], cbottom - 0.6)]
+    return tuple(reach)
+
+
+def read_page(channel, to_image: Affine, gpage: dict, rec: Recognizer,
+              alphabet=lambda name: None) -> dict:
+    """Every box of one page read: ``{name: _Text or ink share}``; ``alphabet(name)``:
+    the characters the box may hold (None: any)."""
+    out: dict = {}
+    texts: dict[str, list[tuple[np.ndarray, bool]]] = {}
+    for name, g in gpage["fields"].items():
+        if g["kind"] == "checkbox":
+            out[name] = _inside_ink(channel, to_image, g["bbox"])
+        elif g["kind"] == "radio":
+            out[name] = {label: _inside_ink(channel, to_image, b)
+                         for label, b in g["options"].items()}
+        else:
+            texts[name] = _text_lines(cut(channel, to_image, _reach(g)))
+    flat = [(name, line, full) for name, lines in texts.items() for line, full in lines]
+    read = rec.read([line for _, line, _ in flat], [alphabet(name) for name, _, _ in flat]) \
+        if flat else []
+    got: dict[str, list[tuple[str, list[float], bool]]] = {name: [] for name in texts}
+    for (name, _, full), (text, scores) in zip(flat, read):
+        got[name].append((text.strip(), scores, full))
+    for name, lines in got.items():
+        lines = [ln for ln in lines if ln[0]]
+        if not lines:
+            # empty, surely only when the box holds no print at all
+            out[name] = _Text(None, 0.5 if texts[name] or _has_print(
+                cut(channel, to_image, _reach(gpage["fields"][name]))) else 0.95)
+            continue
+        scores = [p for _, ps, _ in lines for p in ps]
+        if gpage["fields"][name].get("multiline"):
+            # a line that fills the box's width was wrapped by the box: it goes on
+            text = lines[0][0]
+            for (_, _, full), (nxt, _, _) in zip(lines, lines[1:]):
+                if full:
+                    head, sep, last = text.rpartition("\n")
+                    text = head + sep + _join_lines(f"{last}\n{nxt}")
+                else:
+                    text = f"{text}\n{nxt}"
+        else:
+            text = "\n".join(t for t, _, _ in lines)
+        out[name] = _Text(text, min(scores) if scores else 0.0)
+    return out
+
+
+# ---------------------------------------------------------------- values
+
+def _tick(share: float) -> tuple[bool, float]:
+    if share >= TICK_INK:
+        return True, 0.95 if share >= 2 * TICK_INK else 0.7
+    return False, 0.95 if share <= EMPTY_INK else 0.7
+
+
+def readings_of(spec: FormSpec, boxes: dict, where: dict) -> dict[str, Reading]:
+    """Readings of the form's values from what each box holds (``read_page``'s answers
+    for all pages, by box name) and where each box is (``{name: (page, bbox)}``, the
+    bbox on the scan)."""
+    out: dict[str, Reading] = {}
+    for ref in spec.field_refs():
+        f = spec.field(ref.field)
+        col = f.column(ref.column) if ref.column else None
+        fd = col or f
+        name = ref.name
+        if fd.type == "date":
+            parts = [boxes.get(f"{name}.{p}") for p in DATE_PARTS]
+            if all(p is None for p in parts):
+                continue
+            texts = [digits(p.raw or "") if p else "" for p in parts]
+            conf = min(p.confidence for p in parts if p is not None)
+            value, prob = make_date(*texts)
+            raw = None if not any(texts) else f"{texts[0]}年{texts[1]}月{texts[2]}日"
+            page, box = _union([where[f"{name}.{p}"] for p in DATE_PARTS
+                                if f"{name}.{p}" in where])
+            out[name] = Reading(name, value, raw, page, box, "ocr", conf, prob)
+            continue
+        if name not in boxes:
+            continue
+        got = boxes[name]
+        page, box = where[name]
+        if fd.type == "checkbox":
+            on, conf = _tick(got)
+            out[name] = Reading(name, on, "☑" if on else "□", page, box, "ocr", conf)
+        elif isinstance(got, dict):  # a choice's boxes
+            chosen = [label for label, share in got.items() if share >= TICK_INK]
+            unsure = any(EMPTY_INK < share < 2 * TICK_INK for share in got.values())
+            conf = 0.7 if unsure else 0.95
+            if len(chosen) > 1:
+                out[name] = Reading(name, None, "、".join(chosen), page, box, "ocr", conf,
+                                    problem("choice_ambiguous"))
+            else:
+                out[name] = Reading(name, chosen[0] if chosen else None,
+                                    chosen[0] if chosen else None, page, box, "ocr", conf)
+        else:
+            raw, conf = got.raw, got.confidence
+            if raw is None:
+                out[name] = Reading(name, None, None, page, box, "ocr", conf)
+            elif fd.type in ("integer", "decimal"):
+                num, prob, _ = parse_number(raw.replace("\n", ""), fd.unit,
+                                            fd.type == "integer")
+                out[name] = Reading(name, num, raw, page, box, "ocr", conf, prob)
+            elif fd.type == "choice":
+                v, prob = parse_choice(raw, f.choices)
+                out[name] = Reading(name, v, raw, page, box, "ocr", conf, prob)
+            else:
+                text = raw if fd.type == "multiline" else _join_lines(raw)
+                value, _ = clean_text(text, multiline=fd.type == "multiline")
+                out[name] = Reading(name, value or None, raw, page, box, "ocr", conf)
+    return out
+
+
+def _union(places: list[tuple[int, tuple]]) -> tuple[int | None, tuple | None]:
+    if not places:
+        return None, None
+    page = places[0][0]
+    boxes = [b for p, b in places if p == page]
+    return page, (min(b[0] for b in boxes), min(b[1] for b in boxes),
+                  max(b[2] for b in boxes), max(b[3] for b in boxes))
+
+
+def scan_box(to_image: Affine, box, px_to_pt: tuple[float, float]) -> tuple:
+    """A form box as it lies on the scan, in the scan's points from its top left (the
+    upright box around it, the scan may be turned)."""
+    x0, top, x1, bottom = box
+    corners = [to_image(x, y) for x, y in ((x0, top), (x1, top), (x1, bottom), (x0, bottom))]
+    xs, ys = [c[0] * px_to_pt[0] for c in corners], [c[1] * px_to_pt[1] for c in corners]
+    return (min(xs), min(ys), max(xs), max(ys))
+
+
+def alphabets(spec: FormSpec):
+    """``alphabet(name)`` for ``read_page``: a number's box holds a number's characters, a
+    date's part digits, a text box anything."""
+    kinds: dict[str, str | None] = {}
+    for ref in spec.field_refs():
+        f = spec.field(ref.field)
+        fd = f.column(ref.column) if ref.column else f
+        if fd.type in ("integer", "decimal"):
+            kinds[ref.name] = NUMBER
+        elif fd.type == "date":
+            for part in DATE_PARTS:
+                kinds[f"{ref.name}.{part}"] = DIGITS
+    return kinds.get
+
+
+# ---------------------------------------------------------------- a scan, whole
+
+#: a value read with less confidence than this is reported for the reviewer to check
+CHECK_BELOW = 0.9
+
+
+def read_scan(data: bytes, limits, granted=lambda pages: None,
+              loading=contextlib.nullcontext) -> dict:
+    """A scan (an image-only PDF, or JPEG/PNG/TIFF pages) read as a parse's result
+    (``ParseResult.to_dict()``, method ``ocr``): the pages the marks name as one form's,
+    each registered and its boxes read.  ``granted(1)``: told of each page as it is opened
+    (the parse pool gives each page its own time); ``loading``: what the engine's first
+    load is done within (``engine``).
+
+    Raises ``UnknownTemplate`` when no page carries a mark."""
+    import warnings as _warnings
+
+    from forms import UnknownForm, get_form, read_mark
+    from forms.errors import UnknownTemplate
+    from forms.layout import layout_geometry
+
+    from . import _scan
+    from ._result import assemble, warning
+
+    images, marks = [], []
+    with _warnings.catch_warnings():
+        _warnings.simplefilter("error", category=Warning)  # Pillow's bomb warning stops it
+        for image in _scan.pages(data, limits.max_pages):
+            images.append(image)
+            granted(1)  # each page its own time, to be found and read
+    for image in images:
+        found = None
+        for code in _scan.codes(image):
+            mark = read_mark(code.text)
+            if mark is not None:
+                found = (mark, _scan.register(code.text, code.position))
+                break
+        marks.append(found)
+    forms = [m[0].form for m in marks if m]
+    if not forms:
+        raise UnknownTemplate(
+            "扫描件的页面上没有本系统表单的页面标记（右下角的二维码），无法确定是哪张表；"
+            "请上传由本系统打印的表单的扫描件",
+            "no page of the scan carries the mark of one of our forms (the QR code at the "
+            "bottom right): which form it is cannot be told")
+    form = max(set(forms), key=forms.count)
+    try:
+        spec = get_form(form)
+    except UnknownForm:
+        raise UnknownTemplate(f"页面标记指向未知的表单“{form}”",
+                              f"the page mark names an unknown form {form!r}") from None
+    notes = []
+    for i, m in enumerate(marks, 1):
+        if m is None:
+            notes.append(warning(None, "page_not_identified",
+                                 f"第 {i} 页没有页面标记，未读取", f"page {i} has no mark and was "
+                                 "not read"))
+        elif m[0].form != form:
+            notes.append(warning(None, "page_other_form",
+                                 f"第 {i} 页属于另一张表（{m[0].form}），未读取",
+                                 f"page {i} belongs to another form ({m[0].form}) and was not "
+                                 "read"))
+        elif m[0].version != spec.version:
+            notes.append(warning(None, "version_differs",
+                                 f"第 {i} 页由表单 {m[0].version} 版打印，现行为 {spec.version} 版，"
+                                 "请核对", f"page {i} was printed from version {m[0].version}; "
+                                 f"the current is {spec.version}: check the values"))
+    geo = layout_geometry(spec)
+    alphabet = alphabets(spec)
+    rec = engine(loading)
+    mine = [(i, image, m) for i, (image, m) in enumerate(zip(images, marks), 1)
+            if m and m[0].form == form]
+    boxes: dict = {}
+    where: dict = {}
+    for i, image, (mark, transform) in mine:
+        if not 1 <= mark.page <= len(geo["pages"]):
+            continue
+        gpage = geo["pages"][mark.page - 1]
+        channel = image.getchannel("R") if image.mode == "RGB" else image.convert("L")
+        fine = refine(channel, Affine(*transform), gpage, geo["page_size"])
+        w_pt, h_pt = _scan.points(image)
+        px_to_pt = (w_pt / image.width, h_pt / image.height)
+        for name, got in read_page(channel, fine, gpage, rec, alphabet).items():
+            boxes[name] = got
+            where[name] = (i, scan_box(fine, gpage["fields"][name]["bbox"], px_to_pt))
+    readings = readings_of(spec, boxes, where)
+    for r in readings.values():
+        if r.problem is None and r.confidence < CHECK_BELOW:
+            notes.append(warning(r.name, "ocr_uncertain",
+                                 f"{_label(spec, r.name)}：扫描件上的文字识别不确定（{r.raw or ''}），"
+                                 "请核对", f"{r.name}: the scan's text was read with low "
+                                 f"confidence ({r.raw or ''}): check it"))
+    return assemble(spec, readings, method="ocr", identified_by="mark", warnings=notes,
+                    pages=len(images)).to_dict()
+
+
+def _label(spec: FormSpec, name: str) -> str:
+    from ._result import _label as label
+
+    try:
+        return label(spec, name)
+    except (KeyError, ValueError):
+        return name

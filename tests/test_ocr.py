@@ -1,0 +1,167 @@
+"""Scans read by OCR (issue 16, point 3): a printed, scanned form's values come back in the
+record ``parse_pdf`` gives for the PDF itself, each with its box on the scan, method
+``ocr`` and a confidence; a value the reader is not sure of is reported, never passed as
+certain; a page without our mark is a typed error; a scan's pages get their own time."""
+
+from __future__ import annotations
+
+import io
+
+import pypdfium2 as pdfium
+import pytest
+from PIL import Image, ImageChops, ImageDraw
+
+from forms import get_form, sample_record
+from forms.errors import ParseTimeout, PdfNoTextLayer, UnknownTemplate
+from generator.pdf import render_pdf
+from parser import Limits, parse_pdf
+
+FORM = "jingdezhen-application"
+
+
+def _record() -> dict:
+    record = sample_record(get_form(FORM))
+    record["institution_name"] = "景德镇市珠山区堃喆彧昶康复医院"
+    record["legal_rep_contact"] = "欧阳彧昶 0798-8123456"
+    record["rated_beds"] = 128
+    return record
+
+
+@pytest.fixture(scope="module")
+def digital() -> tuple[bytes, dict]:
+    """Our PDF of the record, and what parse_pdf reads from it (the truth)."""
+    pdf = render_pdf(get_form(FORM), _record())
+    return pdf, parse_pdf(pdf).to_dict()
+
+
+def _printed(pdf: bytes, dpi: int) -> list[Image.Image]:
+    doc = pdfium.PdfDocument(pdf)
+    doc.init_forms()
+    try:
+        return [doc[i].render(scale=dpi / 72, may_draw_forms=True).to_pil().convert("RGB")
+                for i in range(len(doc))]
+    finally:
+        doc.close()
+
+
+def _sealed(page: Image.Image, box_pt, dpi: int) -> Image.Image:
+    """A red round seal stamped over a box: its ink multiplies with the print under it."""
+    k = dpi / 72
+    x0, top, x1, bottom = (v * k for v in box_pt)
+    cx, cy, r = (x0 + x1) / 2, (top + bottom) / 2, page.width * 0.08
+    stamp = Image.new("RGB", page.size, "white")
+    d = ImageDraw.Draw(stamp)
+    d.ellipse((cx - r, cy - r, cx + r, cy + r), outline=(225, 30, 30), width=max(2, round(r / 14)))
+    d.regular_polygon((cx, cy, r / 3.2), 5, outline=(225, 30, 30), fill=(225, 30, 30))
+    return ImageChops.multiply(page, stamp)
+
+
+def _jpeg(image: Image.Image, dpi: int, quality: int = 60) -> bytes:
+    out = io.BytesIO()
+    image.save(out, "JPEG", quality=quality, dpi=(dpi, dpi))
+    return out.getvalue()
+
+
+def _flagged(result: dict, name: str) -> bool:
+    top = name.split(".")[0]
+    return result["fields"][name]["confidence"] < 0.9 or any(
+        w["field"] in (name, top) for w in result["warnings"])
+
+
+def _check(result: dict, truth: dict) -> list[str]:
+    """The names read right; asserts that every value read wrong is flagged."""
+    right = []
+    for name, want in truth["fields"].items():
+        got = result["fields"].get(name)
+        assert got is not None, f"{name} was not read at all"
+        assert got["method"] == "ocr"
+        if got["value"] == want["value"]:
+            right.append(name)
+        else:
+            assert _flagged(result, name), (name, want["value"], got)
+    return right
+
+
+def test_a_clean_scan_reads_back_as_the_pdf_does(digital):
+    pdf, truth = digital
+    page = _printed(pdf, 300)[0]
+    result = parse_pdf(_jpeg(page, 300, 70)).to_dict()
+    assert (result["form"], result["version"], result["method"], result["identified_by"]) == \
+        (FORM, get_form(FORM).version, "ocr", "mark")
+    right = _check(result, truth)
+    # the rare characters, the phone with its space, the number, the date, the choices
+    assert result["record"]["institution_name"] == "景德镇市珠山区堃喆彧昶康复医院"
+    assert result["record"]["legal_rep_contact"] == "欧阳彧昶 0798-8123456"
+    assert result["record"]["rated_beds"] == 128
+    for name in ("fill_date", "profit_nature", "ownership"):
+        assert result["record"][name] == truth["record"][name]
+    assert len(right) >= 0.95 * len(truth["fields"])
+
+
+@pytest.mark.parametrize("dpi, turn, skew, grey", [
+    (150, 90, 2.5, True),
+    (200, 180, -4.0, False),
+    (300, 270, 1.0, True),
+])
+def test_a_turned_skewed_sealed_scan_is_read_or_flagged(digital, dpi, turn, skew, grey):
+    pdf, truth = digital
+    page = _printed(pdf, dpi)[0]
+    page = _sealed(page, truth["fields"]["institution_name"]["bbox"], dpi)
+    page = page.rotate(turn + skew, expand=True, fillcolor="white", resample=Image.BICUBIC)
+    if grey:
+        page = page.convert("L")
+    result = parse_pdf(_jpeg(page, dpi, 55)).to_dict()
+    right = _check(result, truth)
+    assert len(right) >= 0.85 * len(truth["fields"]), sorted(set(truth["fields"]) - set(right))
+    if not grey:  # in colour, the red seal is read through
+        assert result["record"]["institution_name"] == "景德镇市珠山区堃喆彧昶康复医院"
+
+
+def test_each_value_is_boxed_where_it_lies_on_the_scan(digital):
+    pdf, truth = digital
+    page = _printed(pdf, 200)[0]
+    result = parse_pdf(_jpeg(page.rotate(180), 200)).to_dict()
+    w, h = 595.28, 841.89
+    for name in ("institution_name", "rated_beds", "address"):
+        x0, top, x1, bottom = truth["fields"][name]["bbox"]
+        # turned half round: the box is where the page's opposite corner puts it
+        want = (w - x1, h - bottom, w - x0, h - top)
+        got = result["fields"][name]["bbox"]
+        assert all(abs(a - b) <= 2.5 for a, b in zip(got, want)), (name, got, want)
+        assert result["fields"][name]["page"] == 1
+
+
+def test_an_image_only_pdf_is_read_by_ocr(digital):
+    pdf, truth = digital
+    page = _printed(pdf, 200)[0].convert("L")
+    out = io.BytesIO()
+    page.save(out, "PDF", resolution=200)
+    result = parse_pdf(out.getvalue()).to_dict()
+    assert result["method"] == "ocr" and result["form"] == FORM
+    assert result["record"]["institution_name"] == truth["record"]["institution_name"]
+
+
+def test_a_page_without_our_mark_is_not_recognised():
+    blank = Image.new("L", (1240, 1754), 255)
+    ImageDraw.Draw(blank).text((100, 100), "Some other document", fill=0)
+    with pytest.raises(UnknownTemplate) as e:
+        parse_pdf(_jpeg(blank, 150))
+    assert "页面标记" in e.value.message_zh and "mark" in e.value.message_en
+    out = io.BytesIO()
+    blank.save(out, "PDF", resolution=150)
+    with pytest.raises(PdfNoTextLayer):
+        parse_pdf(out.getvalue())
+
+
+def test_a_scan_gets_time_by_its_pages(digital):
+    pdf, _ = digital
+    pages = _printed(pdf, 150)
+    out = io.BytesIO()
+    pages[0].save(out, "TIFF", save_all=True, append_images=pages[1:], dpi=(150, 150),
+                  compression="tiff_deflate")
+    tiff = out.getvalue()
+    # the file's own time is short; its pages, once known, are granted theirs
+    result = parse_pdf(tiff, limits=Limits(time_limit=0.5, scan_page_time=15))
+    assert result.method == "ocr" and result.pages == len(pages)
+    with pytest.raises(ParseTimeout):
+        parse_pdf(tiff, limits=Limits(time_limit=0.5, scan_page_time=0.01))
