@@ -37,8 +37,10 @@ from ._result import Reading
 SCALE = 3.0
 #: a pixel darker than this (0-255) is ink
 INK = 150
+#: what a single flat stroke may be read as
+STROKES = ("一", "-", "—", "_", "－")
 #: print is at least this dark (0-255) somewhere in a box that holds any
-DARKEST_PRINT = 160
+DARKEST_PRINT = 200
 #: a gap in a line's ink this share of its height wide is a space
 SPACE = 0.45
 #: what a number's box and a date's part may hold
@@ -144,8 +146,10 @@ _NUMERIC = frozenset("0123456789-.,:/")
 def _spaced(chars: list[str], scores: list[float], at: list[int], line: np.ndarray,
             step: float) -> tuple[str, list[float]]:
     """The characters joined, with a space where the ink has a gap a space wide (``SPACE``
-    of the line's height) between two of them and the model read none."""
-    ink = line < INK
+    of the line's height) between two of them and the model read none.  Ink that no
+    character read accounts for (a seal's arc over a digit the model then skipped) makes
+    every character of the line doubtful."""
+    ink = line < INK  # the strokes' cores: a blurred scan's grey halo would close a gap
     rows = np.nonzero(ink.sum(axis=1))[0]
     height = rows[-1] - rows[0] + 1 if len(rows) else line.shape[0]
     gaps, run = [], 0
@@ -164,7 +168,22 @@ def _spaced(chars: list[str], scores: list[float], at: list[int], line: np.ndarr
             if any(x0 < g < x1 for g in gaps):
                 out.append(" ")
         out.append(ch)
+    if chars and _unexplained(line < (_ink_level(line) or INK), [(t + 0.5) * step for t in at],
+                              height):
+        scores = [min(p, 0.6) for p in scores]
     return "".join(out), scores
+
+
+def _unexplained(ink: np.ndarray, centres: list[float], height: float) -> bool:
+    """Whether the line holds ink a character wide that lies beyond every character read
+    (farther from each one's centre than a character's width)."""
+    cols = np.nonzero(ink.sum(axis=0) > 0)[0]
+    if len(cols) == 0:
+        return False
+    pitch = float(np.median(np.diff(centres))) if len(centres) > 1 else height * 0.6
+    reach = max(pitch, height * 0.5)
+    far = np.min(np.abs(cols[:, None] - np.array(centres)[None, :]), axis=1) > reach
+    return int(far.sum()) > reach * 0.8
 
 
 def _resize(img: np.ndarray, w: int, h: int) -> np.ndarray:
@@ -352,13 +371,21 @@ def _flatten(crop: np.ndarray) -> np.ndarray:
     """The box's image over its own paper: each pixel divided by the brightest near it (a
     few points around), so the flat grey of a seal's fill in a grey scan turns to paper
     and the black print on it stays black."""
-    from PIL import Image, ImageFilter
-
-    size = int(4 * SCALE) | 1
-    paper = np.asarray(Image.fromarray(crop).filter(ImageFilter.MaxFilter(size)),
-                       dtype=np.float32)
+    paper = _max_filter(crop, int(4 * SCALE) | 1).astype(np.float32)
     return np.clip(crop.astype(np.float32) * 255.0 / np.maximum(paper, 1.0), 0, 255) \
         .astype(np.uint8)
+
+
+def _max_filter(img: np.ndarray, size: int) -> np.ndarray:
+    """Each pixel's brightest neighbour within a ``size`` square: a row pass, then a column
+    pass (a square's maximum is separable; Pillow's MaxFilter looks at the whole square)."""
+    from numpy.lib.stride_tricks import sliding_window_view
+
+    half = size // 2
+    rows = np.pad(img, ((0, 0), (half, half)), mode="edge")
+    img = sliding_window_view(rows, size, axis=1).max(axis=-1)
+    cols = np.pad(img, ((half, half), (0, 0)), mode="edge")
+    return sliding_window_view(cols, size, axis=0).max(axis=-1)
 
 
 def _longest_run(line: np.ndarray) -> int:
@@ -378,10 +405,10 @@ def _whiten_rules(img: np.ndarray) -> None:
     h, w = ink.shape
     near = int(3 * SCALE)
     for y in [*range(min(near, h)), *range(max(0, h - near), h)]:
-        if _longest_run(ink[y]) >= 0.5 * w:
+        if _longest_run(ink[y]) >= 0.7 * w:
             img[y] = 255
     for x in [*range(min(near, w)), *range(max(0, w - near), w)]:
-        if _longest_run(ink[:, x]) >= 0.6 * h:
+        if _longest_run(ink[:, x]) >= 0.85 * h:  # a seal's arc is not this straight
             img[:, x] = 255
 
 
@@ -395,14 +422,15 @@ def _ink_level(img: np.ndarray) -> float | None:
     dark = float(np.partition(flat, 19)[19])
     if dark > DARKEST_PRINT:
         return None
-    return min(210.0, (dark + 255.0) / 2)
+    return min(225.0, dark + 0.7 * (255.0 - dark))
 
 
-def _text_lines(crop: np.ndarray) -> list[tuple[np.ndarray, bool]]:
+def _text_lines(crop: np.ndarray) -> list[tuple[np.ndarray, bool, bool]]:
     """The lines of text in a box's image, each cut to its ink with a margin, all as tall
     as the tallest (a line of "一" is a thin stroke, not a speck), each with whether it
-    fills the box's width (a line the box wrapped, not one its writer ended): ruled lines
-    the box caught at its edges are whitened first."""
+    fills the box's width (a line the box wrapped, not one its writer ended) and whether
+    it is a single flat stroke: ruled lines the box caught at its edges are whitened
+    first."""
     if crop.size == 0:
         return []
     img = _flatten(crop)
@@ -440,7 +468,7 @@ def _text_lines(crop: np.ndarray) -> list[tuple[np.ndarray, bool]]:
         if near:  # a stroke of a line the gap split off
             ln = min(near, key=lambda ln: abs((ln[0] + ln[1]) - (a + b)))
             ln[0], ln[1] = min(ln[0], a), max(ln[1], b)
-        elif b - a + 1 >= 2 and tallest * 0.6 <= width(a, b) <= tallest * 1.3:
+        elif tallest * 0.6 <= width(a, b) <= tallest * 1.3:
             lines.append([a, b])  # a line of "一" (a longer stroke is a printed rule)
     lines.sort()
     out = []
@@ -455,14 +483,17 @@ def _text_lines(crop: np.ndarray) -> list[tuple[np.ndarray, bool]]:
         top, bottom = max(lo, a - grow - m), min(hi, b + grow + m)
         left, right = max(0, cols[0] - m), min(img.shape[1], cols[-1] + 1 + m)
         full = cols[-1] - cols[0] + 1 >= img.shape[1] - 2 * tallest
-        out.append((img[max(0, top):bottom + 1, left:right], bool(full)))
+        # one flat stroke is "一" or a dash, whatever the recogniser makes of it
+        stroke = b - a + 1 <= max(3, tallest * 0.25)
+        out.append((img[max(0, top):bottom + 1, left:right], bool(full), bool(stroke)))
     return out
 
 
 def _has_print(crop: np.ndarray) -> bool:
     img = _flatten(crop)
     _whiten_rules(img)
-    return _ink_level(img) is not None and float((img < INK).mean()) > 0.002
+    level = _ink_level(img)
+    return level is not None and float((img < level).mean()) > 0.002
 
 
 def _inside_ink(channel, to_image: Affine, box) -> float:
@@ -493,11 +524,13 @@ def _reach(g: dict) -> tuple:
 
 
 def read_page(channel, to_image: Affine, gpage: dict, rec: Recognizer,
-              alphabet=lambda name: None) -> dict:
+              alphabet=lambda name: None, own_work=contextlib.nullcontext) -> dict:
     """Every box of one page read: ``{name: _Text or ink share}``; ``alphabet(name)``:
-    the characters the box may hold (None: any)."""
+    the characters the box may hold (None: any); ``own_work()``: what the recogniser runs
+    within (a worker lifts its file's memory cap: the lines' sizes are bounded by the
+    form's boxes and ``MAX_RATIO``, not by the file)."""
     out: dict = {}
-    texts: dict[str, list[tuple[np.ndarray, bool]]] = {}
+    texts: dict[str, list[tuple[np.ndarray, bool, bool]]] = {}
     for name, g in gpage["fields"].items():
         if g["kind"] == "checkbox":
             out[name] = _inside_ink(channel, to_image, g["bbox"])
@@ -506,11 +539,16 @@ def read_page(channel, to_image: Affine, gpage: dict, rec: Recognizer,
                          for label, b in g["options"].items()}
         else:
             texts[name] = _text_lines(cut(channel, to_image, _reach(g)))
-    flat = [(name, line, full) for name, lines in texts.items() for line, full in lines]
-    read = rec.read([line for _, line, _ in flat], [alphabet(name) for name, _, _ in flat]) \
-        if flat else []
+    flat = [(name, line, full, stroke) for name, lines in texts.items()
+            for line, full, stroke in lines]
+    read = []
+    if flat:
+        with own_work():
+            read = rec.read([f[1] for f in flat], [alphabet(f[0]) for f in flat])
     got: dict[str, list[tuple[str, list[float], bool]]] = {name: [] for name in texts}
-    for (name, _, full), (text, scores) in zip(flat, read):
+    for (name, _, full, stroke), (text, scores) in zip(flat, read):
+        if stroke and text.strip() not in STROKES:
+            scores = [min(p, 0.5) for p in scores] or [0.5]  # it read a stroke as more
         got[name].append((text.strip(), scores, full))
     for name, lines in got.items():
         lines = [ln for ln in lines if ln[0]]
@@ -640,12 +678,14 @@ CHECK_BELOW = 0.9
 
 
 def read_scan(data: bytes, limits, granted=lambda pages: None,
-              loading=contextlib.nullcontext) -> dict:
+              loading=contextlib.nullcontext, recognizer=None) -> dict:
     """A scan (an image-only PDF, or JPEG/PNG/TIFF pages) read as a parse's result
     (``ParseResult.to_dict()``, method ``ocr``): the pages the marks name as one form's,
     each registered and its boxes read.  ``granted(1)``: told of each page as it is opened
     (the parse pool gives each page its own time); ``loading``: what the engine's first
-    load is done within (``engine``).
+    load and its runs are done within (``engine``, ``read_page``); ``recognizer``: another
+    reader of the line images
+    in the engine's place (the benchmark's comparison with Tesseract).
 
     Raises ``UnknownTemplate`` when no page carries a mark."""
     import warnings as _warnings
@@ -702,7 +742,7 @@ def read_scan(data: bytes, limits, granted=lambda pages: None,
                                  f"the current is {spec.version}: check the values"))
     geo = layout_geometry(spec)
     alphabet = alphabets(spec)
-    rec = engine(loading)
+    rec = recognizer or engine(loading)
     mine = [(i, image, m) for i, (image, m) in enumerate(zip(images, marks), 1)
             if m and m[0].form == form]
     boxes: dict = {}
@@ -715,7 +755,7 @@ def read_scan(data: bytes, limits, granted=lambda pages: None,
         fine = refine(channel, Affine(*transform), gpage, geo["page_size"])
         w_pt, h_pt = _scan.points(image)
         px_to_pt = (w_pt / image.width, h_pt / image.height)
-        for name, got in read_page(channel, fine, gpage, rec, alphabet).items():
+        for name, got in read_page(channel, fine, gpage, rec, alphabet, loading).items():
             boxes[name] = got
             where[name] = (i, scan_box(fine, gpage["fields"][name]["bbox"], px_to_pt))
     readings = readings_of(spec, boxes, where)

@@ -393,8 +393,9 @@ _budget: int | None = None
 
 @contextlib.contextmanager
 def outside_budget():
-    """Our own loading, not the file's work: the OCR engine, loaded once per worker, is
-    loaded with the address-space cap lifted, and the cap set again above the worker's
+    """Our own work, not the file's: the OCR engine, loaded once per worker, and its runs
+    on line images whose sizes the form's boxes bound (the file only chose their pixels)
+    are done with the address-space cap lifted, and the cap set again above the worker's
     new size (a file's budget is the same with the engine loaded as without)."""
     if _budget is None:
         yield
