@@ -37,6 +37,9 @@ from ._result import Reading
 SCALE = 3.0
 #: a pixel darker than this (0-255) is ink
 INK = 150
+#: points left off a box's sides (our values sit inside their box's padding; a printed
+#: 年 月 日 right beside a date's part stays out, with the registration's last point)
+TRIM = 0.4
 #: what a single flat stroke may be read as
 STROKES = ("一", "-", "—", "_", "－")
 #: print is at least this dark (0-255) somewhere in a box that holds any
@@ -477,15 +480,22 @@ def _text_lines(crop: np.ndarray) -> list[tuple[np.ndarray, bool, bool]]:
         cols = np.nonzero(ink[a:b + 1].sum(axis=0))[0]
         if len(cols) < 3:
             continue
-        grow = max(0, tallest - (b - a + 1)) // 2
+        # the line's own rows (and the grey edge of its strokes), on white paper as tall
+        # as the tallest line: a neighbour's stroke never comes with it (a 一 read with
+        # the foot of the line above is a 二)
         lo = lines[i - 1][1] + 1 if i else 0
         hi = lines[i + 1][0] - 1 if i + 1 < len(lines) else height - 1
-        top, bottom = max(lo, a - grow - m), min(hi, b + grow + m)
+        top, bottom = max(lo, a - 2), min(hi, b + 2)
         left, right = max(0, cols[0] - m), min(img.shape[1], cols[-1] + 1 + m)
+        own = img[top:bottom + 1, left:right]
+        tall = max(own.shape[0], tallest) + 2 * m
+        line = np.full((tall, own.shape[1]), 255, dtype=np.uint8)
+        at = (tall - own.shape[0]) // 2
+        line[at:at + own.shape[0]] = own
         full = cols[-1] - cols[0] + 1 >= img.shape[1] - 2 * tallest
         # one flat stroke is "一" or a dash, whatever the recogniser makes of it
         stroke = b - a + 1 <= max(3, tallest * 0.25)
-        out.append((img[max(0, top):bottom + 1, left:right], bool(full), bool(stroke)))
+        out.append((line, bool(full), bool(stroke)))
     return out
 
 
@@ -515,7 +525,7 @@ def _reach(g: dict) -> tuple:
     value's first line at the very top of its box), never past its cell's lines; no wider
     (a date's part has its 年 月 日 printed right beside it)."""
     x0, top, x1, bottom = g["bbox"]
-    reach = [x0, top - 1.5, x1, bottom + 1.5]
+    reach = [x0 + TRIM, top - 1.5, x1 - TRIM, bottom + 1.5]
     if g.get("cell"):
         c0, ctop, c1, cbottom = g["cell"]
         reach = [max(reach[0], c0 + 0.6), max(reach[1], ctop + 0.6),

@@ -5,9 +5,9 @@
 # all of them run, and this script exits non-zero if any missed.
 set -uo pipefail
 cd "$(dirname "$0")/.."
-bash scripts/setup.sh --with-libreoffice --with-postgresql || exit 1
+bash scripts/setup.sh --with-libreoffice --with-postgresql --with-tesseract || exit 1
 status=0
-for bench in bench_forms bench_parse bench_agreements bench_startup bench_folder bench_hostile bench_desk bench_scans; do
+for bench in bench_forms bench_parse bench_agreements bench_startup bench_folder bench_hostile bench_desk bench_scans bench_ocr; do
     echo "== $bench"
     .venv/bin/python "benchmarks/$bench.py" || status=1
 done

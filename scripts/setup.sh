@@ -7,6 +7,8 @@
 #                                              # start in a temporary directory
 #   bash scripts/setup.sh --with-chromium      # and Debian's Chromium, which the browser
 #                                              # tests drive (Playwright, headless)
+#   bash scripts/setup.sh --with-tesseract     # and Tesseract with chi_sim, the OCR
+#                                              # benchmark's baseline
 #
 # Idempotent: packages already installed are skipped (dpkg), apt-get update
 # runs only when something is missing, and pip runs only when pyproject.toml,
@@ -22,12 +24,14 @@ VENV=$ROOT/.venv
 with_libreoffice=0
 with_postgresql=0
 with_chromium=0
+with_tesseract=0
 for arg in "$@"; do
     case $arg in
         --with-libreoffice) with_libreoffice=1 ;;
         --with-postgresql) with_postgresql=1 ;;
         --with-chromium) with_chromium=1 ;;
-        -h|--help) sed -n '2,15p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+        --with-tesseract) with_tesseract=1 ;;
+        -h|--help) sed -n '2,17p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
         *) echo "setup.sh: 未知选项 / unknown option: $arg" >&2; exit 2 ;;
     esac
 done
@@ -61,6 +65,10 @@ fi
 if (( with_chromium )); then
     # Playwright's own browser download is not reachable here: the tests launch Debian's
     packages+=(chromium)
+fi
+if (( with_tesseract )); then
+    # Tesseract 5 with its Simplified Chinese model: the OCR benchmark's baseline only
+    packages+=(tesseract-ocr tesseract-ocr-chi-sim)
 fi
 if [[ -z $PY ]]; then
     packages+=(python3 python3-venv)
