@@ -7,9 +7,9 @@ from __future__ import annotations
 
 import io
 
-import pypdfium2 as pdfium
 import pytest
 from PIL import Image, ImageChops, ImageDraw
+from scans import printed
 
 from forms import get_form, sample_record
 from forms.errors import ParseTimeout, PdfNoTextLayer, UnknownTemplate
@@ -32,16 +32,6 @@ def digital() -> tuple[bytes, dict]:
     """Our PDF of the record, and what parse_pdf reads from it (the truth)."""
     pdf = render_pdf(get_form(FORM), _record())
     return pdf, parse_pdf(pdf).to_dict()
-
-
-def _printed(pdf: bytes, dpi: int) -> list[Image.Image]:
-    doc = pdfium.PdfDocument(pdf)
-    doc.init_forms()
-    try:
-        return [doc[i].render(scale=dpi / 72, may_draw_forms=True).to_pil().convert("RGB")
-                for i in range(len(doc))]
-    finally:
-        doc.close()
 
 
 def _sealed(page: Image.Image, box_pt, dpi: int) -> Image.Image:
@@ -84,7 +74,7 @@ def _check(result: dict, truth: dict) -> list[str]:
 
 def test_a_clean_scan_reads_back_as_the_pdf_does(digital):
     pdf, truth = digital
-    page = _printed(pdf, 300)[0]
+    page = printed(pdf, 300)[0]
     result = parse_pdf(_jpeg(page, 300, 70)).to_dict()
     assert (result["form"], result["version"], result["method"], result["identified_by"]) == \
         (FORM, get_form(FORM).version, "ocr", "mark")
@@ -105,7 +95,7 @@ def test_a_clean_scan_reads_back_as_the_pdf_does(digital):
 ])
 def test_a_turned_skewed_sealed_scan_is_read_or_flagged(digital, dpi, turn, skew, grey):
     pdf, truth = digital
-    page = _printed(pdf, dpi)[0]
+    page = printed(pdf, dpi)[0]
     page = _sealed(page, truth["fields"]["institution_name"]["bbox"], dpi)
     page = page.rotate(turn + skew, expand=True, fillcolor="white", resample=Image.BICUBIC)
     if grey:
@@ -119,7 +109,7 @@ def test_a_turned_skewed_sealed_scan_is_read_or_flagged(digital, dpi, turn, skew
 
 def test_each_value_is_boxed_where_it_lies_on_the_scan(digital):
     pdf, truth = digital
-    page = _printed(pdf, 200)[0]
+    page = printed(pdf, 200)[0]
     result = parse_pdf(_jpeg(page.rotate(180), 200)).to_dict()
     w, h = 595.28, 841.89
     for name in ("institution_name", "rated_beds", "address"):
@@ -133,7 +123,7 @@ def test_each_value_is_boxed_where_it_lies_on_the_scan(digital):
 
 def test_an_image_only_pdf_is_read_by_ocr(digital):
     pdf, truth = digital
-    page = _printed(pdf, 200)[0].convert("L")
+    page = printed(pdf, 200)[0].convert("L")
     out = io.BytesIO()
     page.save(out, "PDF", resolution=200)
     result = parse_pdf(out.getvalue()).to_dict()
@@ -155,7 +145,7 @@ def test_a_page_without_our_mark_is_not_recognised():
 
 def test_a_scan_gets_time_by_its_pages(digital):
     pdf, _ = digital
-    pages = _printed(pdf, 150)
+    pages = printed(pdf, 150)
     out = io.BytesIO()
     pages[0].save(out, "TIFF", save_all=True, append_images=pages[1:], dpi=(150, 150),
                   compression="tiff_deflate")

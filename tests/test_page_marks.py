@@ -9,27 +9,17 @@ from __future__ import annotations
 import io
 import time
 
-import pypdfium2 as pdfium
 import pytest
 from PIL import Image, ImageDraw
+from scans import printed as print_pages
 
 from forms import all_forms, get_form, mark_text, read_mark, sample_record
 from forms._mark import MARK_BOTTOM, MARK_RIGHT, MODULE_PT, mark_modules
 from forms.errors import NotPdf, ParseError, ParseResourceLimit
 from generator.pdf import render_pdf
-from parser import Limits, identify_pages, parse_pdf
+from parser import Limits, identify_pages
 
 A4_W = 595.28
-
-
-def _pages(pdf: bytes, dpi: int) -> list[Image.Image]:
-    doc = pdfium.PdfDocument(pdf)
-    doc.init_forms()
-    try:
-        return [doc[i].render(scale=dpi / 72, may_draw_forms=True).to_pil().convert("RGB")
-                for i in range(len(doc))]
-    finally:
-        doc.close()
 
 
 def _scan(image: Image.Image, fmt: str = "JPEG", **save) -> bytes:
@@ -41,7 +31,7 @@ def _scan(image: Image.Image, fmt: str = "JPEG", **save) -> bytes:
 @pytest.mark.parametrize("spec", all_forms(), ids=lambda s: s.id)
 def test_every_page_carries_its_mark_clear_of_the_form(spec):
     pdf = render_pdf(spec, sample_record(spec))
-    pages = _pages(pdf, 150)
+    pages = print_pages(pdf, 150)
     (found,) = identify_pages(_scan(pages[0], "PNG"))
     assert {k: v for k, v in found.items() if k != "transform"} == {
         "page": 1, "form": spec.id, "version": spec.version, "form_page": 1,
@@ -73,7 +63,7 @@ def printed() -> list[Image.Image]:
     spec = get_form("jingdezhen-application")
     record = sample_record(spec)
     record["institution_name"] = "景德镇市珠山区堃喆彧昶康复医院"
-    return _pages(render_pdf(spec, record), 300)
+    return print_pages(render_pdf(spec, record), 300)
 
 
 def _seal(image: Image.Image) -> Image.Image:
