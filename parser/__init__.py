@@ -39,8 +39,7 @@ from forms.errors import FieldProblem, ParseError, ParseInternal
 from ._limits import Limits
 from ._result import IDENTIFIED_BY, METHODS, ParseResult
 
-__all__ = ["parse_pdf", "page_sizes", "page_image", "identify_pages", "describe_pages",
-           "is_image", "Limits", "ParseResult", "ParseError", "METHODS", "IDENTIFIED_BY",
+__all__ = ["parse_pdf", "page_sizes", "page_image", "identify_pages", "is_image", "Limits", "ParseResult", "ParseError", "METHODS", "IDENTIFIED_BY",
            "warm_up", "shutdown", "configure_workers"]
 
 # the error classes a worker may name in its answer
@@ -63,13 +62,6 @@ def parse_pdf(data: bytes, *, limits: Limits | None = None, isolate: bool = True
     if not isolate:
         return ParseResult.from_dict(_work.parse_bytes(data, limits))
     return ParseResult.from_dict(_in_worker(data, limits, None))
-
-
-def describe_pages(pages: list[dict]) -> tuple[str, str]:
-    """What ``identify_pages`` found, in Chinese and English, for a message."""
-    from ._scan import describe_pages as describe
-
-    return describe(pages)
 
 
 def is_image(data: bytes) -> bool:

@@ -428,16 +428,19 @@ def _ink_level(img: np.ndarray) -> float | None:
     return min(225.0, dark + 0.7 * (255.0 - dark))
 
 
-def _text_lines(crop: np.ndarray) -> list[tuple[np.ndarray, bool, bool]]:
+def _paper(crop: np.ndarray) -> np.ndarray:
+    """A box's image made ready to find its print in: flattened against its own paper, the
+    rules at its edges whitened."""
+    img = _flatten(crop)
+    _whiten_rules(img)
+    return img
+
+
+def _text_lines(img: np.ndarray) -> list[tuple[np.ndarray, bool, bool]]:
     """The lines of text in a box's image, each cut to its ink with a margin, all as tall
     as the tallest (a line of "一" is a thin stroke, not a speck), each with whether it
     fills the box's width (a line the box wrapped, not one its writer ended) and whether
-    it is a single flat stroke: ruled lines the box caught at its edges are whitened
-    first."""
-    if crop.size == 0:
-        return []
-    img = _flatten(crop)
-    _whiten_rules(img)
+    it is a single flat stroke.  ``img``: the box's image as ``_paper`` makes it."""
     level = _ink_level(img)
     if level is None:
         return []
@@ -499,9 +502,8 @@ def _text_lines(crop: np.ndarray) -> list[tuple[np.ndarray, bool, bool]]:
     return out
 
 
-def _has_print(crop: np.ndarray) -> bool:
-    img = _flatten(crop)
-    _whiten_rules(img)
+def _has_print(img: np.ndarray) -> bool:
+    """Whether a box's image (as ``_paper`` makes it) holds any print."""
     level = _ink_level(img)
     return level is not None and float((img < level).mean()) > 0.002
 
@@ -540,6 +542,7 @@ def read_page(channel, to_image: Affine, gpage: dict, rec: Recognizer,
     within (a worker lifts its file's memory cap: the lines' sizes are bounded by the
     form's boxes and ``MAX_RATIO``, not by the file)."""
     out: dict = {}
+    papers: dict[str, np.ndarray] = {}
     texts: dict[str, list[tuple[np.ndarray, bool, bool]]] = {}
     for name, g in gpage["fields"].items():
         if g["kind"] == "checkbox":
@@ -548,7 +551,8 @@ def read_page(channel, to_image: Affine, gpage: dict, rec: Recognizer,
             out[name] = {label: _inside_ink(channel, to_image, b)
                          for label, b in g["options"].items()}
         else:
-            texts[name] = _text_lines(cut(channel, to_image, _reach(g)))
+            papers[name] = _paper(cut(channel, to_image, _reach(g)))
+            texts[name] = _text_lines(papers[name])
     flat = [(name, line, full, stroke) for name, lines in texts.items()
             for line, full, stroke in lines]
     read = []
@@ -564,8 +568,7 @@ def read_page(channel, to_image: Affine, gpage: dict, rec: Recognizer,
         lines = [ln for ln in lines if ln[0]]
         if not lines:
             # empty, surely only when the box holds no print at all
-            out[name] = _Text(None, 0.5 if texts[name] or _has_print(
-                cut(channel, to_image, _reach(gpage["fields"][name]))) else 0.95)
+            out[name] = _Text(None, 0.5 if texts[name] or _has_print(papers[name]) else 0.95)
             continue
         scores = [p for _, ps, _ in lines for p in ps]
         if gpage["fields"][name].get("multiline"):
@@ -694,33 +697,26 @@ def read_scan(data: bytes, limits, granted=lambda pages: None,
     each registered and its boxes read.  ``granted(1)``: told of each page as it is opened
     (the parse pool gives each page its own time); ``loading``: what the engine's first
     load and its runs are done within (``engine``, ``read_page``); ``recognizer``: another
-    reader of the line images
-    in the engine's place (the benchmark's comparison with Tesseract).
+    reader of the line images in the engine's place (the benchmark's comparison with
+    Tesseract).
 
     Raises ``UnknownTemplate`` when no page carries a mark."""
     import warnings as _warnings
 
-    from forms import UnknownForm, get_form, read_mark
+    from forms import UnknownForm, get_form
     from forms.errors import UnknownTemplate
     from forms.layout import layout_geometry
 
     from . import _scan
-    from ._result import assemble, warning
+    from ._result import _label, assemble, warning
 
-    images, marks = [], []
+    images = []
     with _warnings.catch_warnings():
         _warnings.simplefilter("error", category=Warning)  # Pillow's bomb warning stops it
         for image in _scan.pages(data, limits.max_pages):
             images.append(image)
             granted(1)  # each page its own time, to be found and read
-    for image in images:
-        found = None
-        for code in _scan.codes(image):
-            mark = read_mark(code.text)
-            if mark is not None:
-                found = (mark, _scan.register(code.text, code.position))
-                break
-        marks.append(found)
+    marks = [_scan.find_mark(image) for image in images]
     forms = [m[0].form for m in marks if m]
     if not forms:
         raise UnknownTemplate(
@@ -777,12 +773,3 @@ def read_scan(data: bytes, limits, granted=lambda pages: None,
                                  f"confidence ({r.raw or ''}): check it"))
     return assemble(spec, readings, method="ocr", identified_by="mark", warnings=notes,
                     pages=len(images)).to_dict()
-
-
-def _label(spec: FormSpec, name: str) -> str:
-    from ._result import _label as label
-
-    try:
-        return label(spec, name)
-    except (KeyError, ValueError):
-        return name

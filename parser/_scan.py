@@ -130,39 +130,38 @@ def pages(data: bytes, max_pages: int) -> Iterator:
                  "the file is neither a PDF nor an image (JPEG, PNG, TIFF)")
 
 
+def find_mark(image):
+    """The page's mark (``forms.Mark``) and its place in the image (``register``), or None
+    where no QR code on it is our mark."""
+    from forms import read_mark
+
+    for code in codes(image):
+        mark = read_mark(code.text)
+        if mark is not None:
+            return mark, register(code.text, code.position)
+    return None
+
+
 def identify_pages(data: bytes, max_pages: int) -> list[dict]:
     """Each page: ``{"page", "form", "version", "form_page", "title"}`` where its mark says
     which form and page it is, ``{"page", "form": None}`` where it has none."""
     import warnings
 
-    from forms import UnknownForm, get_form, read_mark
+    from forms import UnknownForm, get_form
 
     out = []
     with warnings.catch_warnings():
         warnings.simplefilter("error", category=Warning)  # Pillow's bomb warning stops it
         for i, image in enumerate(pages(data, max_pages), 1):
-            found = {"page": i, "form": None}
-            for code in codes(image):
-                mark = read_mark(code.text)
-                if mark is None:
-                    continue
-                try:
-                    title = get_form(mark.form).full_title
-                except UnknownForm:
-                    title = None
-                found = {"page": i, "form": mark.form, "version": mark.version,
-                         "form_page": mark.page, "title": title,
-                         "transform": register(code.text, code.position)}
-                break
-            out.append(found)
+            found = find_mark(image)
+            if found is None:
+                out.append({"page": i, "form": None})
+                continue
+            mark, transform = found
+            try:
+                title = get_form(mark.form).full_title
+            except UnknownForm:
+                title = None
+            out.append({"page": i, "form": mark.form, "version": mark.version,
+                        "form_page": mark.page, "title": title, "transform": transform})
     return out
-
-
-def describe_pages(pages: list[dict]) -> tuple[str, str]:
-    """What the marks of ``identify_pages`` say, for a person: ``("第 1 页是“…”第 1 页；…",
-    "page 1 is page 1 of …; …")``, two empty strings when no page has a mark."""
-    known = [p for p in pages if p["form"]]
-    zh = "；".join(f"第 {p['page']} 页是“{p['title'] or p['form']}”第 {p['form_page']} 页"
-                  for p in known)
-    en = "; ".join(f"page {p['page']} is page {p['form_page']} of {p['form']}" for p in known)
-    return zh, en
