@@ -159,7 +159,7 @@ def main() -> int:
     ap.add_argument("--no-tesseract", action="store_true", help="skip the comparison")
     args = ap.parse_args()
     from parser import Limits
-    from parser._ocr import read_scan
+    from parser._scan import read_scan
 
     configure_workers(2)  # the machine: 2 cores
     warm_up()

@@ -118,9 +118,12 @@ def page_image(data: bytes, page: int, *, width: int = 1000,
 
 def identify_pages(data: bytes, *, limits: Limits | None = None) -> list[dict]:
     """Which of xieyi's forms and pages each page of a scan is (an image-only PDF, or a
-    JPEG, PNG or TIFF image), from the mark our PDFs print on every page; read in a worker
-    under ``limits``.  Each page: ``{"page", "form", "version", "form_page", "title"}``, or
-    ``{"page", "form": None}`` for a page without our mark."""
+    JPEG, PNG or TIFF image), from the mark our PDFs print on every page, or for a page
+    without it from the labels printed on it; read in a worker under ``limits``.  Each
+    page: ``{"page", "form", "version", "form_page", "title", "transform",
+    "identified_by"}`` (``identified_by`` ``mark`` or ``text``; ``version`` None where only
+    the labels tell the page), or ``{"page", "form": None}`` for a page that is none of
+    our forms'."""
     data, limits = _checked(data, limits)
     return _in_worker(data, limits, ("identify",))
 

@@ -1,6 +1,7 @@
 """Scans and photographs of printed forms: which of xieyi's forms and pages each page is,
 from the page mark every page of our PDFs carries (forms/_mark.py), read by ZXing (the
-zxing-cpp wheel: no model, no download).  Pages are image-only PDF pages, drawn by PDFium,
+zxing-cpp wheel: no model, no download), or, for a page without it, from its printed
+labels (``_labels``).  Pages are image-only PDF pages, drawn by PDFium,
 or JPEG, PNG and TIFF files (a multi-page TIFF is a page a frame).
 
 Run in a parse worker under its limits: the file is an upload, hostile until proven
@@ -8,6 +9,8 @@ otherwise (Pillow's decompression-bomb check is set to the largest page we take)
 
 from __future__ import annotations
 
+import contextlib
+from dataclasses import dataclass
 from typing import Iterator
 
 from forms.errors import NotPdf, ParseResourceLimit, PdfMalformed, PdfTooManyPages
@@ -142,9 +145,46 @@ def find_mark(image):
     return None
 
 
-def identify_pages(data: bytes, max_pages: int) -> list[dict]:
-    """Each page: ``{"page", "form", "version", "form_page", "title"}`` where its mark says
-    which form and page it is, ``{"page", "form": None}`` where it has none."""
+@dataclass(frozen=True)
+class PageId:
+    """Which form page an image is: ``form``, ``version`` (None where the page does not
+    say), ``form_page``, ``transform`` (``register``'s: form points to image pixels; None
+    where the page's labels are not where our PDF prints them: laid out otherwise, as a
+    DOCX printed) and ``by``: ``mark`` (the page mark) or ``text`` (the labels printed,
+    ``_labels``)."""
+
+    form: str
+    version: str | None
+    form_page: int
+    transform: list[float] | None
+    by: str
+
+
+def identify(image, loading=contextlib.nullcontext, granted=lambda pages: None
+             ) -> PageId | None:
+    """The page by its mark, else by its printed labels (read by OCR within ``loading``,
+    in a page's more time: ``granted(1)``); None where it is neither."""
+    found = find_mark(image)
+    if found is not None:
+        mark, transform = found
+        return PageId(mark.form, mark.version, mark.page, transform, "mark")
+    from forms import all_forms
+
+    from . import _labels
+
+    granted(1)
+    got = _labels.identify(image, all_forms(), loading)
+    if got is None:
+        return None
+    return PageId(got.form, None, got.form_page, got.transform, "text")
+
+
+def identify_pages(data: bytes, max_pages: int, granted=lambda pages: None,
+                   loading=contextlib.nullcontext) -> list[dict]:
+    """Each page: ``{"page", "form", "version", "form_page", "title", "transform",
+    "identified_by"}`` where its mark or its printed labels say which form and page it is
+    (``version`` None where only the labels do), ``{"page", "form": None}`` where neither
+    does.  ``granted(1)``: told of each page (each gets its own time to be read)."""
     import warnings
 
     from forms import UnknownForm, get_form
@@ -153,15 +193,144 @@ def identify_pages(data: bytes, max_pages: int) -> list[dict]:
     with warnings.catch_warnings():
         warnings.simplefilter("error", category=Warning)  # Pillow's bomb warning stops it
         for i, image in enumerate(pages(data, max_pages), 1):
-            found = find_mark(image)
+            granted(1)
+            found = identify(image, loading, granted)
             if found is None:
                 out.append({"page": i, "form": None})
                 continue
-            mark, transform = found
             try:
-                title = get_form(mark.form).full_title
+                title = get_form(found.form).full_title
             except UnknownForm:
                 title = None
-            out.append({"page": i, "form": mark.form, "version": mark.version,
-                        "form_page": mark.page, "title": title, "transform": transform})
+            out.append({"page": i, "form": found.form, "version": found.version,
+                        "form_page": found.form_page, "title": title,
+                        "transform": found.transform, "identified_by": found.by})
     return out
+
+
+# ---------------------------------------------------------------- a scan, whole
+
+#: a value read with less confidence than this is reported for the reviewer to check
+CHECK_BELOW = 0.9
+
+
+def read_scan(data: bytes, limits, granted=lambda pages: None,
+              loading=contextlib.nullcontext, recognizer=None) -> dict:
+    """A scan (an image-only PDF, or JPEG/PNG/TIFF pages) read as a parse's result
+    (``ParseResult.to_dict()``, method ``ocr``): the pages their marks, or else their
+    printed labels (``_labels``), name as one form's, each registered and its boxes read
+    (``_ocr``).  ``granted(1)``: told of each page as it is opened
+    (the parse pool gives each page its own time); ``loading``: what the engine's first
+    load and its runs are done within (``engine``, ``read_page``); ``recognizer``: another
+    reader of the line images in the engine's place (the benchmark's comparison with
+    Tesseract).
+
+    Raises ``UnknownTemplate`` when no page is one of our forms'."""
+    import warnings as _warnings
+
+    from forms import UnknownForm, get_form
+    from forms.errors import UnknownTemplate
+    from forms.layout import layout_geometry
+
+    from ._ocr import (
+        Affine,
+        alphabets,
+        engine,
+        read_page,
+        readings_of,
+        refine,
+        scan_box,
+    )
+    from ._result import _label, assemble, warning
+
+    images = []
+    with _warnings.catch_warnings():
+        _warnings.simplefilter("error", category=Warning)  # Pillow's bomb warning stops it
+        for image in pages(data, limits.max_pages):
+            images.append(image)
+            granted(1)  # each page its own time, to be found and read
+    ids = [identify(image, loading, granted) for image in images]
+    forms = [p.form for p in ids if p]
+    if not forms:
+        raise UnknownTemplate(
+            "扫描件的页面既没有本系统表单的页面标记（右下角的二维码），也无法按标题和标签认出是"
+            "本系统的哪张表；请上传由本系统打印的表单的扫描件",
+            "no page of the scan carries the mark of one of our forms (the QR code at the "
+            "bottom right) or can be told by its title and labels to be one of them")
+    # the form most pages say: marked pages first (a mark is surer than labels), then
+    # pages that can be read
+    form = max(set(forms), key=lambda f: (
+        sum(1 for p in ids if p and p.form == f and p.by == "mark"),
+        sum(1 for p in ids if p and p.form == f and p.transform is not None), forms.count(f)))
+    try:
+        spec = get_form(form)
+    except UnknownForm:
+        raise UnknownTemplate(f"页面标记指向未知的表单“{form}”",
+                              f"the page mark names an unknown form {form!r}") from None
+    notes = []
+    for i, p in enumerate(ids, 1):
+        if p is None:
+            notes.append(warning(None, "page_not_identified",
+                                 f"第 {i} 页既没有页面标记，也认不出是哪张表的哪一页，未读取",
+                                 f"page {i} has no mark and its labels do not tell which page "
+                                 "it is: it was not read"))
+        elif p.form != form:
+            notes.append(warning(None, "page_other_form",
+                                 f"第 {i} 页属于另一张表（{p.form}），未读取",
+                                 f"page {i} belongs to another form ({p.form}) and was not "
+                                 "read"))
+        elif p.transform is None:
+            notes.append(warning(None, "layout_differs",
+                                 f"第 {i} 页按标题和标签认出是“{spec.title}”第 {p.form_page} 页，"
+                                 "但版面与本系统打印的 PDF 不同（可能由 DOCX 打印），无法定位"
+                                 "各值，未读取", f"page {i} is page {p.form_page} of {form} by its "
+                                 "title and labels, but it is laid out otherwise than our PDF "
+                                 "(printed from the DOCX?): its values cannot be located and "
+                                 "were not read"))
+        elif p.by == "text":
+            notes.append(warning(None, "identified_by_text",
+                                 f"第 {i} 页没有页面标记，按标题和标签识别为“{spec.title}”第 "
+                                 f"{p.form_page} 页，按现行版本 {spec.version} 读取，请核对",
+                                 f"page {i} has no mark; identified by its title and labels as "
+                                 f"page {p.form_page} of {form}, read with the current version "
+                                 f"{spec.version}: check the values"))
+        elif p.version != spec.version:
+            notes.append(warning(None, "version_differs",
+                                 f"第 {i} 页由表单 {p.version} 版打印，现行为 {spec.version} 版，"
+                                 "请核对", f"page {i} was printed from version {p.version}; "
+                                 f"the current is {spec.version}: check the values"))
+    geo = layout_geometry(spec)
+    alphabet = alphabets(spec)
+    rec = recognizer or engine(loading)
+    mine = [(i, image, p) for i, (image, p) in enumerate(zip(images, ids), 1)
+            if p and p.form == form and p.transform is not None]
+    if not mine:
+        raise UnknownTemplate(
+            f"扫描件按标题和标签认出是“{spec.title}”，但版面与本系统打印的 PDF 不同（可能由 "
+            "DOCX 打印），无法定位各值；请上传由本系统打印的 PDF 表单的扫描件",
+            f"the scan is {form} by its title and labels, but laid out otherwise than our "
+            "PDF (printed from the DOCX?): its values cannot be located; upload a scan of "
+            "the form printed from xieyi's PDF")
+    boxes: dict = {}
+    where: dict = {}
+    for i, image, p in mine:
+        if not 1 <= p.form_page <= len(geo["pages"]):
+            continue
+        gpage = geo["pages"][p.form_page - 1]
+        channel = image.getchannel("R") if image.mode == "RGB" else image.convert("L")
+        fine = refine(channel, Affine(*p.transform), gpage, geo["page_size"])
+        w_pt, h_pt = points(image)
+        px_to_pt = (w_pt / image.width, h_pt / image.height)
+        for name, got in read_page(channel, fine, gpage, rec, alphabet, loading).items():
+            boxes[name] = got
+            where[name] = (i, scan_box(fine, gpage["fields"][name]["bbox"], px_to_pt))
+    readings = readings_of(spec, boxes, where)
+    for r in readings.values():
+        if r.problem is None and r.confidence < CHECK_BELOW:
+            notes.append(warning(r.name, "ocr_uncertain",
+                                 f"{_label(spec, r.name)}：扫描件上的文字识别不确定（{r.raw or ''}），"
+                                 "请核对", f"{r.name}: the scan's text was read with low "
+                                 f"confidence ({r.raw or ''}): check it"))
+    by = "mark" if any(p.by == "mark" for _, _, p in mine) else "text"
+    return assemble(spec, readings, method="ocr", identified_by=by, warnings=notes,
+                    pages=len(images)).to_dict()

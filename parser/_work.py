@@ -201,18 +201,15 @@ def _parse(data: bytes, limits: Limits) -> dict:
     pages = _layout.extract_pages(data, npages)
     if not any(p.nchars for p in pages):
         if ident is not None or any(p.nimages for p in pages):
-            # a scan: read by OCR where its pages carry our mark
-            from . import _ocr
+            # a scan: read by OCR where its pages carry our mark or their labels tell it
+            from . import _scan
 
             try:
-                return _ocr.read_scan(data, limits, granted(limits), outside_budget)
-            except UnknownTemplate:
+                return _scan.read_scan(data, limits, granted(limits), outside_budget)
+            except UnknownTemplate as e:
                 raise PdfNoTextLayer(
-                    "PDF 中没有文字层（可能是扫描件或图片），页面上也没有本系统表单的页面标记，"
-                    "无法读取其中的值；请上传由本系统打印的表单的扫描件，或由表单导出的 PDF",
-                    "the PDF has no text layer (a scan or an image?) and no page carries the "
-                    "mark of our forms: its values cannot be read; upload a scan of a form "
-                    "printed by xieyi, or the PDF exported from the form") from None
+                    f"PDF 中没有文字层（可能是扫描件或图片）：{e.message_zh}",
+                    f"the PDF has no text layer (a scan or an image?): {e.message_en}") from None
         raise UnknownTemplate("PDF 的页面上没有任何文字，不是本系统的表单",
                               "the PDF's pages carry no text: it is not one of our forms")
     if ident is None:
@@ -307,7 +304,7 @@ _grant = None
 
 
 def granted(limits: Limits):
-    """``granted(n)`` for ``_ocr.read_scan``: n pages' time asked of the caller."""
+    """``granted(n)`` for ``_scan.read_scan``: n pages' time asked of the caller."""
     def ask(pages: int) -> None:
         if _grant is not None:
             _grant(pages * limits.scan_page_time)
@@ -323,9 +320,7 @@ def parse_bytes(data: bytes, limits: Limits) -> dict:
         with _inflate.parse_budget(limits.stream_inflate_limit, limits.inflate_limit) as budget:
             try:
                 if _scan.is_image(data):
-                    from . import _ocr
-
-                    result = _ocr.read_scan(data, limits, granted(limits), outside_budget)
+                    result = _scan.read_scan(data, limits, granted(limits), outside_budget)
                 else:
                     result = _parse(data, limits)
             except BaseException:
@@ -461,7 +456,8 @@ def do_job(data: bytes, limits: Limits, job: tuple | None):
         if job[0] == "identify":
             from . import _scan
 
-            return _scan.identify_pages(data, limits.max_pages)
+            return _scan.identify_pages(data, limits.max_pages, granted(limits),
+                                        outside_budget)
     except MemoryError:
         raise ParseResourceLimit("生成页面图像所需内存超过上限",
                                  "drawing the page needs more memory than allowed") from None

@@ -35,7 +35,7 @@ def test_every_page_carries_its_mark_clear_of_the_form(spec):
     (found,) = identify_pages(_scan(pages[0], "PNG"))
     assert {k: v for k, v in found.items() if k != "transform"} == {
         "page": 1, "form": spec.id, "version": spec.version, "form_page": 1,
-        "title": spec.full_title}
+        "title": spec.full_title, "identified_by": "mark"}
     n = len(mark_modules(mark_text(spec.id, spec.version, 1)))
     scale = 150 / 72
     for number, page in enumerate(pages, 1):
