@@ -29,9 +29,10 @@ MATCH = 0.6
 #: than the next best page
 MIN_SCORE = 16
 MARGIN = 8
-#: the side the page is drawn at for finding its lines (PP-OCR's detector reads print of
-#: 10 pt and more at this size; the labels are 10.5–18 pt)
-DETECT_SIDE = 1100
+#: the side the page is drawn at for finding its lines (PP-OCR's detector finds print of
+#: 10 pt and more at this size; the labels are 10.5–18 pt), and for reading them
+DETECT_SIDE = 960
+READ_SIDE = 1600
 #: labels found whole and at one place, needed to place the page
 MIN_ANCHORS = 4
 #: a page placed by its labels: scaled alike across and down, and square, within this
@@ -108,26 +109,30 @@ def page_labels(spec) -> list[list[tuple[str, tuple[float, float]]]]:
 def read_lines(image, loading=contextlib.nullcontext
                ) -> Iterator[list[tuple[str, np.ndarray]]]:
     """The page's text lines read, ``(key, centre)`` with the centre in the image's
-    pixels: the lines read so far after each round of reading, the page's top lines (its
-    title) and its shortest (labels are short; paragraphs are slow to read) first, until
-    ``READ_ROUNDS``' last.  The page may lie any way round: on its side where most lines
-    found stand taller than wide (found again turned a quarter), upside down where a few
-    lines read surer turned half round."""
+    pixels: the lines read so far after each of ``READ_ROUNDS``, the shortest first
+    (labels are short; paragraphs are slow to read), the page's top lines (its title) in
+    the second.  Lines are found on the page drawn small (``DETECT_SIDE``) and read from
+    it drawn larger (``READ_SIDE``).  The page may lie any way round: on its side where
+    most lines found stand taller than wide (found again turned a quarter), upside down
+    where a few lines read surer turned half round."""
     from . import _ocr
 
     grey = image.getchannel("R") if image.mode == "RGB" else image.convert("L")
-    scale = min(1.0, DETECT_SIDE / max(grey.size))
-    small = np.asarray(grey.resize((round(grey.width * scale), round(grey.height * scale)))
-                       if scale < 1 else grey)
-    quads = _detect(small, loading)
+    small = _drawn(grey, DETECT_SIDE)
+    found = _detect(small, loading)
     turns = 0
-    if sum(1 for q in quads if _side(q, 1) > 1.5 * _side(q, 0)) > len(quads) / 2:
-        turns = 1  # np.rot90: a quarter counter-clockwise
-        quads = _detect(np.rot90(small), loading)
-    quads = [q for q in quads if _side(q, 1) >= MIN_LINE]
-    if not quads:
+    if sum(1 for q in found if _side(q, 1) > 1.5 * _side(q, 0)) > len(found) / 2:
+        # on its side: found again turned a quarter (np.rot90: counter-clockwise), the
+        # detector finds standing lines poorly
+        turns = 1
+        found = _detect(np.rot90(small), loading)
+    found = [q for q in found if _side(q, 1) >= MIN_LINE]
+    if not found:
         return
-    upright = np.ascontiguousarray(np.rot90(small, turns))
+    big = _drawn(grey, READ_SIDE)
+    upright = np.ascontiguousarray(np.rot90(big, turns))
+    k = big.shape[1] / small.shape[1]
+    quads = [q * k for q in found]
     rec = _ocr.engine(loading)
     ratio = [_side(q, 0) / _side(q, 1) for q in quads]
     shortest = sorted(range(len(quads)), key=lambda i: ratio[i])
@@ -138,40 +143,56 @@ def read_lines(image, loading=contextlib.nullcontext
         ahead, behind = rec.read(some), rec.read([c[::-1, ::-1] for c in some])
     flip = _sureness(behind) > _sureness(ahead)
     top = sorted(range(len(quads)), key=lambda i: quads[i][:, 1].min() * (-1 if flip else 1))
-    order = top[:TOP_LINES] + [i for i in shortest if i not in top[:TOP_LINES]]
     out: list[tuple[str, np.ndarray]] = []
-    done = spent = 0
-    for budget in READ_ROUNDS:
-        batch = []
-        while done < len(order) and (spent + ratio[order[done]] <= budget or not batch):
-            batch.append(order[done])
-            spent += ratio[order[done]]
-            done += 1
+    taken: set[int] = set()
+    spent = 0.0
+    for n, budget in enumerate(READ_ROUNDS):
+        batch = [i for i in top[:TOP_LINES] if i not in taken] if n == 1 else []
+        spent += sum(ratio[i] for i in batch)
+        for i in shortest:
+            if i in taken or i in batch:
+                continue
+            if spent + ratio[i] > budget:
+                break
+            batch.append(i)
+            spent += ratio[i]
+        if not batch:
+            continue
+        taken.update(batch)
         crops = [_crop(upright, quads[i]) for i in batch]
         with loading():
             read = rec.read([c[::-1, ::-1] for c in crops] if flip else crops)
         for (text, _), i in zip(read, batch):
-            k = key(text)
-            if not k:
+            got = key(text)
+            if not got:
                 continue
             x, y = quads[i].mean(axis=0)
             if turns:  # back to the page as scanned: (x, y) turned is (w - 1 - y, x) there
-                x, y = small.shape[1] - 1 - y, x
-            out.append((k, np.array([x, y]) / scale))
+                x, y = big.shape[1] - 1 - y, x
+            out.append((got, np.array([x * grey.width / big.shape[1],
+                                       y * grey.height / big.shape[0]])))
         yield list(out)
-        if done == len(order):
+        if len(taken) == len(quads):
             break
 
 
 #: the fewest pixels a line found must stand (at ``DETECT_SIDE``) to be read
-MIN_LINE = 8
+MIN_LINE = 7
 #: lines read both ways to tell a page upside down
 ORIENT_LINES = 6
-#: the page's top lines read first (its title)
+#: the page's top lines, read in the second round (its title)
 TOP_LINES = 3
 #: the lines read in rounds, until their lengths come to so many heights (about so many
 #: characters): most pages are told in the first
-READ_ROUNDS = (120, 300, 700)
+READ_ROUNDS = (60, 220, 600)
+
+
+def _drawn(grey, side: int) -> np.ndarray:
+    """The page drawn with its longer side ``side`` pixels (never enlarged)."""
+    scale = min(1.0, side / max(grey.size))
+    if scale < 1:
+        grey = grey.resize((round(grey.width * scale), round(grey.height * scale)))
+    return np.asarray(grey)
 
 
 def _detect(arr: np.ndarray, loading) -> list[np.ndarray]:
