@@ -49,6 +49,8 @@ SPACE = 0.45
 #: what a number's box and a date's part may hold
 DIGITS = "0123456789"
 NUMBER = "0123456789.,-"
+#: a stroke's core is within this much (0-255) of the line's darkest
+CORE = 35
 #: the widest line the recogniser takes, in heights
 MAX_RATIO = 60
 #: the least height of a line of text, in pixels (a value shrunk to fit its box is still
@@ -171,20 +173,40 @@ def _spaced(chars: list[str], scores: list[float], at: list[int], line: np.ndarr
             if any(x0 < g < x1 for g in gaps):
                 out.append(" ")
         out.append(ch)
-    if chars and _unexplained(line < (_ink_level(line) or INK), [(t + 0.5) * step for t in at],
-                              height):
-        scores = [min(p, 0.6) for p in scores]
+    if chars:
+        centres = [(t + 0.5) * step for t in at]
+        core = _print_core(line)
+        rows = np.nonzero(core.sum(axis=1))[0]
+        # the print's cores (a seal's grey over the value is no character), and all the
+        # ink within the print's rows (a thin 一 or 二 is grey where black print is not)
+        band = np.zeros_like(core)
+        if len(rows):
+            band[rows[0]:rows[-1] + 1] = line[rows[0]:rows[-1] + 1] < (_ink_level(line) or INK)
+        if _unexplained(core, centres) or _unexplained(band, centres):
+            scores = [min(p, 0.6) for p in scores]
     return "".join(out), scores
 
 
-def _unexplained(ink: np.ndarray, centres: list[float], height: float) -> bool:
+def _print_core(line: np.ndarray) -> np.ndarray:
+    """The cores of the line's darkest strokes: print, not a seal's grey over it (a grey
+    scan keeps a red seal's strokes a shade lighter than black print)."""
+    flat = line.ravel()
+    dark = float(np.partition(flat, min(19, flat.size - 1))[min(19, flat.size - 1)])
+    return line < dark + CORE
+
+
+def _unexplained(ink: np.ndarray, centres: list[float]) -> bool:
     """Whether the line holds ink a character wide that lies beyond every character read
-    (farther from each one's centre than a character's width)."""
+    (farther from each one's centre than a character's width: the pitch read, never more
+    than the ink's height, as two characters read far apart over unread ones would
+    make it)."""
     cols = np.nonzero(ink.sum(axis=0) > 0)[0]
+    rows = np.nonzero(ink.sum(axis=1) > 0)[0]
     if len(cols) == 0:
         return False
+    height = float(rows[-1] - rows[0] + 1)
     pitch = float(np.median(np.diff(centres))) if len(centres) > 1 else height * 0.6
-    reach = max(pitch, height * 0.5)
+    reach = min(max(pitch, height * 0.5), height)
     far = np.min(np.abs(cols[:, None] - np.array(centres)[None, :]), axis=1) > reach
     return int(far.sum()) > reach * 0.8
 

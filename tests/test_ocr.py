@@ -155,3 +155,34 @@ def test_a_scan_gets_time_by_its_pages(digital):
     assert result.method == "ocr" and result.pages == len(pages)
     with pytest.raises(ParseTimeout):
         parse_pdf(tiff, limits=Limits(time_limit=0.5, scan_page_time=0.01))
+
+
+@pytest.mark.parametrize("dpi", [200, 300])
+def test_a_number_under_a_seal_in_grey_is_read_or_flagged(digital, dpi):
+    """In grey, a red seal's star over digits is as dark as a stroke: the digits it hides
+    go unread, and the number read is then flagged, never passed as certain."""
+    pdf, truth = digital
+    page = printed(pdf, dpi)[0]
+    for name in ("rated_beds", "address"):
+        page = _sealed(page, truth["fields"][name]["bbox"], dpi)
+    result = parse_pdf(_jpeg(page.convert("L"), dpi, 60)).to_dict()
+    _check(result, truth)
+    for name in ("rated_beds", "address"):
+        got = result["fields"][name]
+        assert got["value"] == truth["fields"][name]["value"] or _flagged(result, name)
+
+
+def test_print_no_character_was_read_at_makes_the_line_doubtful():
+    """Seven digits under a seal's grey star, two of them read far apart: the print
+    between and beyond them is unread, whatever the wide pitch of the two read."""
+    import numpy as np
+
+    from parser._ocr import _print_core, _unexplained
+
+    line = np.full((40, 220), 255, dtype=np.uint8)
+    line[0:40, 60:200] = 70  # the seal's star, grey in a grey scan
+    for x in range(10, 190, 25):
+        line[10:31, x:x + 15] = 0  # black print
+    centres_all = [x + 7.5 for x in range(10, 190, 25)]
+    assert not _unexplained(_print_core(line), centres_all)
+    assert _unexplained(_print_core(line), [17.5, 117.5])
