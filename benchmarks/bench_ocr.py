@@ -172,6 +172,7 @@ def main() -> int:
               f"made in {time.perf_counter() - t0:.0f} s")
         digital: dict[str, dict] = {}
         times, base, t_times = [], [], []
+        rss = 0.0
         ours = (collections.Counter(), collections.defaultdict(lambda: [0, 0]), [])
         theirs = (collections.Counter(), collections.defaultdict(lambda: [0, 0]), [])
         for t in truth:
@@ -185,13 +186,15 @@ def main() -> int:
             s = time.perf_counter()
             result = parse_pdf(data).to_dict()
             times.append(time.perf_counter() - s)
+            # sampled as it runs: a worker grown past its limit retires, taking its peak
+            rss = max(rss, _peak_rss_mb())
             _score(result, digital[t["form"]], t["form"], *ours, t["file"])
             if tesseract is not None:
                 s = time.perf_counter()
                 other = read_scan(data, Limits(), recognizer=tesseract)
                 t_times.append(time.perf_counter() - s)
                 _score(other, digital[t["form"]], t["form"], *theirs, t["file"])
-        rss = _peak_rss_mb()
+        rss = max(rss, _peak_rss_mb())
     right, worst, _ = _summary("xieyi (PP-OCR rec)", ours[0], ours[1])
     if tesseract is not None:
         _summary("Tesseract chi_sim, same lines", theirs[0], theirs[1])

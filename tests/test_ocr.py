@@ -9,29 +9,17 @@ import io
 
 import pytest
 from PIL import Image, ImageChops, ImageDraw
-from scans import printed
+from scans import FORM, filled, printed
 
-from forms import get_form, sample_record
+from forms import get_form
 from forms.errors import ParseTimeout, PdfNoTextLayer, UnknownTemplate
-from generator.pdf import render_pdf
 from parser import Limits, parse_pdf
-
-FORM = "jingdezhen-application"
-
-
-def _record() -> dict:
-    record = sample_record(get_form(FORM))
-    record["institution_name"] = "景德镇市珠山区堃喆彧昶康复医院"
-    record["legal_rep_contact"] = "欧阳彧昶 0798-8123456"
-    record["rated_beds"] = 128
-    return record
 
 
 @pytest.fixture(scope="module")
 def digital() -> tuple[bytes, dict]:
     """Our PDF of the record, and what parse_pdf reads from it (the truth)."""
-    pdf = render_pdf(get_form(FORM), _record())
-    return pdf, parse_pdf(pdf).to_dict()
+    return filled()
 
 
 def _sealed(page: Image.Image, box_pt, dpi: int) -> Image.Image:

@@ -12,7 +12,7 @@ import subprocess
 
 import pytest
 from PIL import Image, ImageDraw, ImageFont
-from scans import printed
+from scans import FORM, filled, printed
 
 from forms import get_form, sample_record
 from forms._mark import MARK_BOTTOM, MARK_RIGHT, MODULE_PT
@@ -22,22 +22,13 @@ from generator.docx import render_docx
 from generator.pdf import render_pdf
 from parser import identify_pages, parse_pdf
 
-FORM = "jingdezhen-application"
 #: the mark with its quiet zone is within this much of the page's bottom right corner
 MARK_REACH = 45 * MODULE_PT
 
 
-def _record() -> dict:
-    record = sample_record(get_form(FORM))
-    record["institution_name"] = "景德镇市珠山区堃喆彧昶康复医院"
-    record["rated_beds"] = 128
-    return record
-
-
 @pytest.fixture(scope="module")
 def digital() -> tuple[bytes, dict]:
-    pdf = render_pdf(get_form(FORM), _record())
-    return pdf, parse_pdf(pdf).to_dict()
+    return filled()
 
 
 def _unmarked(page: Image.Image, dpi: int) -> Image.Image:
@@ -128,7 +119,7 @@ def test_a_docx_printed_is_told_but_not_read_where_our_pdf_puts_values(tmp_path)
     """Printed from the DOCX, the page has our labels but not our PDF's layout: it is named,
     and said not to be readable, rather than read at the wrong places."""
     spec = get_form(FORM)
-    (tmp_path / "form.docx").write_bytes(render_docx(spec, _record()))
+    (tmp_path / "form.docx").write_bytes(render_docx(spec, sample_record(spec)))
     subprocess.run(["soffice", f"-env:UserInstallation=file://{tmp_path}/profile", "--headless",
                     "--convert-to", "pdf", "--outdir", str(tmp_path), str(tmp_path / "form.docx")],
                    check=True, capture_output=True, timeout=180)
