@@ -47,13 +47,11 @@ KEPT = 0.6
 class Found:
     """A page identified by its labels: the form, its page, the transform from the form's
     points to the image's pixels (``[a, b, c, d, e, f]`` as ``_scan.register``; None where
-    its labels are not where our PDF prints them) and the share of the page's labels
-    read."""
+    its labels are not where our PDF prints them)."""
 
     form: str
     form_page: int
     transform: list[float] | None
-    share: float
 
 
 _detector = None
@@ -90,7 +88,7 @@ def page_labels(spec) -> list[list[tuple[str, tuple[float, float]]]]:
     cached = _LINES.get((spec.id, spec.spec_hash))
     if cached is not None:
         return cached
-    from forms.layout import layout, prepared_font
+    from forms.layout import ASCENT, layout, prepared_font
 
     pages = []
     for page in layout(spec, prepared_font("song")).pages:
@@ -99,7 +97,7 @@ def page_labels(spec) -> list[list[tuple[str, tuple[float, float]]]]:
             k = key(t.text)
             if len(k) < 2:
                 continue
-            top = t.baseline - 0.88 * t.size
+            top = t.baseline - ASCENT * t.size  # as layout_geometry puts a text's box
             lines.append((k, (t.x + t.width / 2, top + t.size / 2)))
         pages.append(lines)
     _LINES[(spec.id, spec.spec_hash)] = pages
@@ -312,8 +310,8 @@ def decide(lines: list[tuple[str, np.ndarray]], specs) -> Found | None:
     ranked = best_page(lines, specs)
     if not ranked or ranked[0][1] < MATCH or ranked[0][0] < MIN_SCORE:
         return None
-    score, share, form, page = ranked[0]
+    score, _, form, page = ranked[0]
     if len(ranked) > 1 and score - ranked[1][0] < MARGIN:
         return None
     spec = next(s for s in specs if s.id == form)
-    return Found(form, page, place(lines, page_labels(spec)[page - 1]), round(share, 3))
+    return Found(form, page, place(lines, page_labels(spec)[page - 1]))

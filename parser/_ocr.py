@@ -190,9 +190,7 @@ def _spaced(chars: list[str], scores: list[float], at: list[int], line: np.ndarr
 def _print_core(line: np.ndarray) -> np.ndarray:
     """The cores of the line's darkest strokes: print, not a seal's grey over it (a grey
     scan keeps a red seal's strokes a shade lighter than black print)."""
-    flat = line.ravel()
-    dark = float(np.partition(flat, min(19, flat.size - 1))[min(19, flat.size - 1)])
-    return line < dark + CORE
+    return line < _darkest(line) + CORE
 
 
 def _unexplained(ink: np.ndarray, centres: list[float]) -> bool:
@@ -437,14 +435,21 @@ def _whiten_rules(img: np.ndarray) -> None:
             img[:, x] = 255
 
 
+def _darkest(img: np.ndarray) -> float:
+    """The box's darkest grey that is not a speck: its 20th darkest pixel (its darkest,
+    where it has fewer)."""
+    flat = img.ravel()
+    n = min(19, flat.size - 1)
+    return float(np.partition(flat, n)[n])
+
+
 def _ink_level(img: np.ndarray) -> float | None:
     """The grey under which a pixel of this box is ink: halfway between its darkest
     (the 20th darkest pixel: not a speck) and paper, so a blurred scan's grey strokes are
     whole; None when nothing in the box is dark enough to be print."""
-    flat = img.ravel()
-    if flat.size < 20:
+    if img.size < 20:
         return None
-    dark = float(np.partition(flat, 19)[19])
+    dark = _darkest(img)
     if dark > DARKEST_PRINT:
         return None
     return min(225.0, dark + 0.7 * (255.0 - dark))
