@@ -56,6 +56,9 @@ MAX_RATIO = 60
 #: the least height of a line of text, in pixels (a value shrunk to fit its box is still
 #: 5 pt tall; ink shorter than this is a speck)
 MIN_TEXT = 2.5 * SCALE
+#: a box whose paper, closed, is dark over this many squares of the closing's size holds a
+#: seal's shape (a star, a ring), not only print
+SEAL_AREA = 4
 #: the recogniser's input height, in pixels
 REC_HEIGHT = 48
 #: a tick fills at least this share of its box's inside; an empty box under EMPTY_INK
@@ -136,9 +139,10 @@ class Recognizer:
             if k != 0 and k != prev:
                 text.append(self.chars[k] if k < len(self.chars) else "")
                 scores.append(float(conf[t]))
-                at.append(t)
+                at.append(float(t))
             elif k != 0 and k == prev:
                 scores[-1] = max(scores[-1], float(conf[t]))
+                at[-1] += 0.5  # the middle of the character's run of steps
             prev = k
         return text, scores, at
 
@@ -173,7 +177,7 @@ def _spaced(chars: list[str], scores: list[float], at: list[int], line: np.ndarr
             if any(x0 < g < x1 for g in gaps):
                 out.append(" ")
         out.append(ch)
-    if chars:
+    if chars and height >= MIN_TEXT:  # (a single flat stroke, 一, is read_page's to judge)
         centres = [(t + 0.5) * step for t in at]
         core = _print_core(line)
         rows = np.nonzero(core.sum(axis=1))[0]
@@ -182,7 +186,8 @@ def _spaced(chars: list[str], scores: list[float], at: list[int], line: np.ndarr
         band = np.zeros_like(core)
         if len(rows):
             band[rows[0]:rows[-1] + 1] = line[rows[0]:rows[-1] + 1] < (_ink_level(line) or INK)
-        if _unexplained(core, centres) or _unexplained(band, centres):
+        if _unexplained(core, centres) or _unexplained(band, centres) \
+                or _unread_print(core, chars, centres) or _crossed(line):
             scores = [min(p, 0.6) for p in scores]
     return "".join(out), scores
 
@@ -207,6 +212,42 @@ def _unexplained(ink: np.ndarray, centres: list[float]) -> bool:
     reach = min(max(pitch, height * 0.5), height)
     far = np.min(np.abs(cols[:, None] - np.array(centres)[None, :]), axis=1) > reach
     return int(far.sum()) > reach * 0.8
+
+
+def _crossed(line: np.ndarray) -> bool:
+    """Whether a stroke crosses the line's print, reaching far above and below it (a
+    seal's ring, as dark as print in a grey scan)."""
+    ink = line < (_ink_level(line) or INK)
+    per_row = ink.sum(axis=1)
+    rows = np.nonzero(per_row)[0]
+    if len(rows) == 0:
+        return False
+    # the print's own rows: where the line holds a quarter of its fullest row's ink
+    band = np.nonzero(per_row >= 0.25 * per_row.max())[0]
+    tall = band[-1] - band[0] + 1
+    outside = int(per_row[:band[0]].sum() + per_row[band[-1] + 1:].sum())
+    return rows[-1] - rows[0] + 1 > 1.6 * tall and outside > tall * tall * 0.3
+
+
+def _unread_print(core: np.ndarray, chars: list[str], centres: list[float]) -> bool:
+    """Whether a line with Chinese in it holds print where no character read can be: past
+    each character's own half width (a Chinese character's is half the print's height, a
+    digit's or letter's about a quarter) and a margin, over more than a third of a
+    character's width (a character the model skipped at the line's end or between two
+    it read)."""
+    kept = [(c, x) for c, x in zip(chars, centres) if c.strip()]
+    wide = [ord(c) >= 0x2E80 for c, _ in kept]
+    rows = np.nonzero(core.sum(axis=1) > 0)[0]
+    cols = np.nonzero(core.sum(axis=0) > 0)[0]
+    if not any(w and c not in "一二" for w, (c, _) in zip(wide, kept)):
+        return False  # no character as tall as the font: the print's height is no measure
+    # a Chinese character's advance is 1.05 times its print's height (measured over the
+    # scan set's lines read right: 0.96-1.13 from the 5th to the 95th percentile)
+    em = float(rows[-1] - rows[0] + 1) * 1.05
+    half = np.array([(0.5 if w else 0.28) * em for w in wide]) + 0.25 * em
+    at = np.array([x for _, x in kept])
+    far = np.all(np.abs(cols[:, None] - at[None, :]) > half[None, :], axis=1)
+    return int(far.sum()) > 0.35 * em
 
 
 def _resize(img: np.ndarray, w: int, h: int) -> np.ndarray:
@@ -394,7 +435,16 @@ def _flatten(crop: np.ndarray) -> np.ndarray:
     """The box's image over its own paper: each pixel divided by the brightest near it (a
     few points around), so the flat grey of a seal's fill in a grey scan turns to paper
     and the black print on it stays black."""
-    paper = _max_filter(crop, int(4 * SCALE) | 1).astype(np.float32)
+    size = int(4 * SCALE) | 1
+    paper = _max_filter(crop, size)
+    # where something dark and wider than any stroke covers a good part of the box (a
+    # seal's star or ring in a grey scan), the paper follows it to its edges (a closing):
+    # its whole shape turns to paper, the print over it stays.  A dense character alone
+    # closes a blob too small to count, and is left whole
+    closed = _min_filter(paper, size)
+    if int((closed < 200).sum()) >= SEAL_AREA * size * size:
+        paper = closed
+    paper = paper.astype(np.float32)
     return np.clip(crop.astype(np.float32) * 255.0 / np.maximum(paper, 1.0), 0, 255) \
         .astype(np.uint8)
 
@@ -411,6 +461,11 @@ def _max_filter(img: np.ndarray, size: int) -> np.ndarray:
     return sliding_window_view(cols, size, axis=0).max(axis=-1)
 
 
+def _min_filter(img: np.ndarray, size: int) -> np.ndarray:
+    """Each pixel's darkest neighbour within a ``size`` square."""
+    return 255 - _max_filter(255 - img, size)
+
+
 def _longest_run(line: np.ndarray) -> int:
     """The longest run of True in a 1-D array."""
     if not line.any():
@@ -424,7 +479,7 @@ def _whiten_rules(img: np.ndarray) -> None:
     underline) turned to paper: an unbroken run of ink across most of the box, within a
     few points of an edge.  Text never makes one: its strokes break between characters,
     and a "1" is not as tall as the box."""
-    ink = img < INK
+    ink = img < (_ink_level(img) or INK)  # a blurred rule is grey
     h, w = ink.shape
     near = int(3 * SCALE)
     for y in [*range(min(near, h)), *range(max(0, h - near), h)]:
@@ -495,14 +550,22 @@ def _text_lines(img: np.ndarray) -> list[tuple[np.ndarray, bool, bool]]:
             lines.append([a, b])
         elif not cut_off:
             small.append((a, b))
+    # strokes close together that fit in one line's height are one character's (the two
+    # of a 二 wrapped to a line of its own)
+    grouped: list[list[int]] = []
     for a, b in small:
+        if grouped and b - grouped[-1][0] + 1 <= tallest:
+            grouped[-1][1] = b
+        else:
+            grouped.append([a, b])
+    for a, b in grouped:
         near = [ln for ln in lines if a - ln[1] <= tallest * 0.4 and ln[0] - b <= tallest * 0.4
                 and max(ln[1], b) - min(ln[0], a) + 1 <= tallest * 1.15]
         if near:  # a stroke of a line the gap split off
             ln = min(near, key=lambda ln: abs((ln[0] + ln[1]) - (a + b)))
             ln[0], ln[1] = min(ln[0], a), max(ln[1], b)
         elif tallest * 0.6 <= width(a, b) <= tallest * 1.3:
-            lines.append([a, b])  # a line of "一" (a longer stroke is a printed rule)
+            lines.append([a, b])  # a line of "一" or "二" (a longer stroke is a printed rule)
     lines.sort()
     out = []
     m = max(4, tallest // 4)
@@ -592,12 +655,14 @@ def read_page(channel, to_image: Affine, gpage: dict, rec: Recognizer,
             scores = [min(p, 0.5) for p in scores] or [0.5]  # it read a stroke as more
         got[name].append((text.strip(), scores, full))
     for name, lines in got.items():
+        # a line of ink read as nothing is print the value lost (a lone 一 the box wrapped)
+        unread = any(not text for text, _, _ in lines)
         lines = [ln for ln in lines if ln[0]]
         if not lines:
             # empty, surely only when the box holds no print at all
             out[name] = _Text(None, 0.5 if texts[name] or _has_print(papers[name]) else 0.95)
             continue
-        scores = [p for _, ps, _ in lines for p in ps]
+        scores = [p for _, ps, _ in lines for p in ps] + ([0.5] if unread else [])
         if gpage["fields"][name].get("multiline"):
             # a line that fills the box's width was wrapped by the box: it goes on
             text = lines[0][0]

@@ -174,3 +174,88 @@ def test_print_no_character_was_read_at_makes_the_line_doubtful():
     centres_all = [x + 7.5 for x in range(10, 190, 25)]
     assert not _unexplained(_print_core(line), centres_all)
     assert _unexplained(_print_core(line), [17.5, 117.5])
+
+
+@pytest.mark.parametrize("dpi", [150, 300])
+def test_a_value_its_box_wrapped_before_its_last_character_reads_back(dpi):
+    """A narrow box wraps 太原市小店区第二 with 二 alone on its second line: its two
+    strokes are one character, not two lines of 一; a lone 一 is read as 一."""
+    from forms import sample_record
+    from generator.pdf import render_pdf
+
+    spec = get_form("shanxi-annual-medical")
+    record = sample_record(spec)
+    record.update(score_3_7="太原市小店区第二", score_2_2="长春市朝阳区第一",
+                  score_2_4="晋中市榆次区第三")
+    page = printed(render_pdf(spec, record), dpi)[0].convert("L")
+    out = io.BytesIO()
+    page.save(out, "PNG", dpi=(dpi, dpi))
+    fields = parse_pdf(out.getvalue()).to_dict()["fields"]
+    for name in ("score_3_7", "score_2_2", "score_2_4"):
+        assert fields[name]["value"] == record[name]
+        assert "\n" in fields[name]["raw"]  # it was wrapped, and read as one value
+
+
+def _blocks(line, xs, top=10, bottom=31):
+    """Character-like print: four strokes in a square at each x (black on white)."""
+    for x in xs:
+        line[top:bottom, x:x + 3] = 0
+        line[top:bottom, x + 18:x + 21] = 0
+        line[top:top + 3, x:x + 21] = 0
+        line[(top + bottom) // 2:(top + bottom) // 2 + 3, x:x + 21] = 0
+
+
+def test_a_chinese_character_the_model_skipped_makes_the_line_doubtful():
+    """Five characters' print, four read: the one skipped, at either end or between
+    two read, is print no character read can be; all five read leave nothing over."""
+    import numpy as np
+
+    from parser._ocr import _print_core, _unread_print
+
+    line = np.full((40, 140), 255, dtype=np.uint8)
+    xs = [5 + 22 * i for i in range(5)]
+    _blocks(line, xs)
+    centres = [x + 10.5 for x in xs]
+    core = _print_core(line)
+    assert not _unread_print(core, list("晋中市榆次"), centres)
+    for skipped in (0, 2, 4):
+        kept = [c for i, c in enumerate(centres) if i != skipped]
+        assert _unread_print(core, list("中市榆次"), kept), skipped
+    # a line of digits has no character as tall as the font: left to _unexplained
+    assert not _unread_print(core, list("1234"), centres[1:])
+
+
+def test_a_stroke_crossing_the_line_far_above_and_below_makes_it_doubtful():
+    """A seal's ring, as dark as print in a grey scan, runs down through a number: the
+    line is flagged; the number alone is not."""
+    import numpy as np
+
+    from parser._ocr import _crossed
+
+    line = np.full((110, 140), 255, dtype=np.uint8)
+    _blocks(line, [5 + 22 * i for i in range(5)], top=45, bottom=66)
+    assert not _crossed(line)
+    line[0:110, 70:78] = 60
+    assert _crossed(line)
+
+
+def test_a_seal_star_in_grey_turns_to_paper_and_the_print_on_it_stays():
+    """The box's paper follows a grey star's whole shape (a closing), so its edges make no
+    lines; a dense character's blob alone is too small to count: its outline stays print
+    (closed, all of it would turn to paper)."""
+    import numpy as np
+
+    from parser._ocr import _paper
+
+    crop = np.full((80, 210), 245, dtype=np.uint8)
+    crop[5:75, 60:150] = 80  # the star's grey fill
+    _blocks(crop, [20, 70, 100, 160], top=20, bottom=41)
+    paper = _paper(crop)
+    assert paper[5:75, 60:150][crop[5:75, 60:150] == 80].min() > 200  # the star is gone
+    assert paper[20:41, 70:73].max() < 100  # the print on it stays
+    assert paper[20:41, 20:23].max() < 100  # and beside it
+    blob = np.full((80, 210), 245, dtype=np.uint8)
+    blob[30:46, 50:66] = 30  # a dense character printed bold
+    flat = _paper(blob)
+    assert flat[30, 50:66].max() < 100 and flat[45, 50:66].max() < 100
+    assert flat[30:46, 50].max() < 100 and flat[30:46, 65].max() < 100
