@@ -61,6 +61,9 @@ MIN_TEXT = 2.5 * SCALE
 SEAL_AREA = 4
 #: the recogniser's input height, in pixels
 REC_HEIGHT = 48
+#: a value read with less confidence than this is reported for the reviewer to check (and
+#: its lines are read again first)
+CHECK_BELOW = 0.9
 #: a tick fills at least this share of its box's inside; an empty box under EMPTY_INK
 TICK_INK = 0.12
 EMPTY_INK = 0.04
@@ -95,6 +98,33 @@ class Recognizer:
             got = np.array([0] + [self._index[c] for c in alphabet if c in self._index])
             self._alphabets[alphabet] = got
         return got
+
+    def read_checked(self, lines: list[np.ndarray],
+                     alphabets: list[str | None] | None = None
+                     ) -> list[tuple[str, list[float]]]:
+        """Each line read as ``read`` reads it, but a line read with less confidence than
+        ``CHECK_BELOW`` is read twice more, set on more paper and cut to its ink's rows
+        (the model sees its print smaller, then larger): where another read agrees with
+        the first, their text is kept with the surer of their probabilities; else the
+        surest read is kept, as doubtful."""
+        alphabets = alphabets or [None] * len(lines)
+        first = self.read(lines, alphabets)
+        doubtful = [i for i, (_, scores) in enumerate(first)
+                    if scores and min(scores) < CHECK_BELOW]
+        if not doubtful:
+            return first
+        again = self.read([v for i in doubtful for v in _framings(lines[i])],
+                          [alphabets[i] for i in doubtful for _ in range(2)])
+        out = list(first)
+        for k, i in enumerate(doubtful):
+            reads = [r for r in (first[i], *again[2 * k:2 * k + 2]) if r[1]]
+            texts = [t for t, _ in reads]
+            agreed = [r for r in reads if texts.count(r[0]) >= 2]
+            best = max(agreed or reads, key=lambda r: min(r[1]))
+            # the two other views agreeing against the first is no certainty
+            sure = agreed and best[0] == first[i][0]
+            out[i] = best if sure else (best[0], [min(p, 0.6) for p in best[1]])
+        return out
 
     def read(self, lines: list[np.ndarray], alphabets: list[str | None] | None = None
              ) -> list[tuple[str, list[float]]]:
@@ -145,6 +175,18 @@ class Recognizer:
                 at[-1] += 0.5  # the middle of the character's run of steps
             prev = k
         return text, scores, at
+
+
+def _framings(line: np.ndarray) -> list[np.ndarray]:
+    """The line set on more paper (a quarter of its height all round), and cut to its
+    ink's rows with 2 pixels to spare: two other views of it for the model."""
+    h, w = line.shape
+    m = max(2, h // 4)
+    wider = np.full((h + 2 * m, w + 2 * m), 255, dtype=np.uint8)
+    wider[m:m + h, m:m + w] = line
+    rows = np.nonzero((line < (_ink_level(line) or INK)).sum(axis=1))[0]
+    tight = line[max(0, rows[0] - 2):rows[-1] + 3] if len(rows) else line
+    return [wider, tight]
 
 
 #: characters a space never parts when the ink shows a gap (a "1" is narrow: its gaps are
@@ -648,7 +690,7 @@ def read_page(channel, to_image: Affine, gpage: dict, rec: Recognizer,
     read = []
     if flat:
         with own_work():
-            read = rec.read([f[1] for f in flat], [alphabet(f[0]) for f in flat])
+            read = rec.read_checked([f[1] for f in flat], [alphabet(f[0]) for f in flat])
     got: dict[str, list[tuple[str, list[float], bool]]] = {name: [] for name in texts}
     for (name, _, full, stroke), (text, scores) in zip(flat, read):
         if stroke and text.strip() not in STROKES:

@@ -210,8 +210,6 @@ def identify_pages(data: bytes, max_pages: int, granted=lambda pages: None,
 
 # ---------------------------------------------------------------- a scan, whole
 
-#: a value read with less confidence than this is reported for the reviewer to check
-CHECK_BELOW = 0.9
 
 
 def read_scan(data: bytes, limits, granted=lambda pages: None,
@@ -233,6 +231,7 @@ def read_scan(data: bytes, limits, granted=lambda pages: None,
     from forms.layout import layout_geometry
 
     from ._ocr import (
+        CHECK_BELOW,
         Affine,
         alphabets,
         engine,

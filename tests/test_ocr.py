@@ -259,3 +259,40 @@ def test_a_seal_star_in_grey_turns_to_paper_and_the_print_on_it_stays():
     flat = _paper(blob)
     assert flat[30, 50:66].max() < 100 and flat[45, 50:66].max() < 100
     assert flat[30:46, 50].max() < 100 and flat[30:46, 65].max() < 100
+
+
+def test_a_doubtful_line_is_read_again_and_kept_sure_only_when_a_read_agrees():
+    """The first read of a line under CHECK_BELOW is checked by two more views of the
+    line: agreeing with one of them, it keeps the surer probabilities; the two others
+    agreeing against it, or all three differing, leave the value doubtful."""
+    import numpy as np
+
+    from parser._ocr import CHECK_BELOW, Recognizer, model_path
+
+    class Scripted(Recognizer):
+        """The real model's class, its reads of the two views scripted."""
+
+        def __init__(self, first, views):
+            super().__init__(model_path())
+            self.answers = [first, views]
+
+        def read(self, lines, alphabets=None):
+            got = self.answers.pop(0)
+            assert len(got) == len(lines)
+            return got
+
+    line = np.full((40, 100), 255, dtype=np.uint8)
+    line[10:30, 10:90] = 0
+    sure = ("景德镇", [0.99, 0.99, 0.99])
+    assert Scripted([sure], []).read_checked([line]) == [sure]  # not read again
+    cases = [
+        ([("景德镇", [0.5, 0.9, 0.9]), ("景德镇", [0.95, 0.97, 0.99]), ("景德填", [0.4])],
+         "景德镇", True),
+        ([("景德镇", [0.5, 0.9, 0.9]), ("景德填", [0.95, 0.97, 0.99]),
+          ("景德填", [0.95, 0.99, 0.99])], "景德填", False),
+        ([("景德镇", [0.5, 0.9, 0.9]), ("景德填", [0.7]), ("暴德镇", [0.8])], "暴德镇", False),
+    ]
+    for (first, *views), text, certain in cases:
+        [(got, scores)] = Scripted([first], views).read_checked([line])
+        assert got == text
+        assert (min(scores) >= CHECK_BELOW) is certain, (text, scores)
