@@ -29,9 +29,11 @@ MATCH = 0.6
 #: than the next best page
 MIN_SCORE = 16
 MARGIN = 8
-#: the side the page is drawn at for finding its lines (PP-OCR's detector finds print of
-#: 10 pt and more at this size; the labels are 10.5–18 pt), and for reading them
-DETECT_SIDE = 960
+#: the sides the page is drawn at for finding its lines: small first (most pages are told
+#: from it, in two thirds of the time), larger where a page was not told and placed from
+#: it (PP-OCR's detector finds print of 10 pt and more at 960; the labels are 10.5–18
+#: pt); and the side it is drawn at for reading them
+DETECT_SIDES = (640, 960)
 READ_SIDE = 1600
 #: labels found whole and at one place, needed to place the page
 MIN_ANCHORS = 4
@@ -72,12 +74,56 @@ def detector(loading=contextlib.nullcontext):
                     "Global.log_level": "error",
                     "Global.use_cls": False,
                     "Global.use_rec": False,
-                    "Global.max_side_len": DETECT_SIDE,
+                    # the page is found in as drawn (``_drawn``), never redrawn larger
+                    "Global.max_side_len": max(DETECT_SIDES),
+                    "Det.limit_type": "max",
+                    "Det.limit_side_len": max(DETECT_SIDES),
                     "EngineConfig.onnxruntime.intra_op_num_threads": 1,
                     "EngineConfig.onnxruntime.inter_op_num_threads": 1,
                 })
                 logging.getLogger("RapidOCR").setLevel(logging.ERROR)
         return _detector
+
+
+class Direction:
+    """PP-OCR's line direction classifier (the rapidocr wheel's ``cls`` model): how likely
+    a line's image is upside down.  A few milliseconds a line, where reading lines both
+    ways costs the recogniser's hundreds."""
+
+    #: the model's input: lines drawn this tall, at most this wide
+    HEIGHT, WIDTH = 48, 192
+
+    def __init__(self, model_path: str) -> None:
+        from ._ocr import session
+
+        self.session = session(model_path)
+        self.input = self.session.get_inputs()[0].name
+
+    def upside_down(self, lines: list[np.ndarray]) -> float:
+        """The mean probability that ``lines`` (grey, ink dark) are upside down."""
+        from ._ocr import _resize
+
+        tensor = np.zeros((len(lines), 3, self.HEIGHT, self.WIDTH), dtype=np.float32)
+        for row, line in enumerate(lines):
+            w = min(self.WIDTH, max(1, int(np.ceil(self.HEIGHT * line.shape[1] / line.shape[0]))))
+            tensor[row, :, :, :w] = _resize(line, w, self.HEIGHT).astype(np.float32) / 127.5 - 1
+        probs = self.session.run(None, {self.input: tensor})[0]  # (0°, 180°) a line
+        return float(probs[:, 1].mean())
+
+
+_direction = None
+
+
+def direction(loading=contextlib.nullcontext) -> Direction:
+    """The direction classifier, loaded once a process within ``loading()``."""
+    global _direction
+    with _detector_lock:
+        if _direction is None:
+            from ._ocr import model_path
+
+            with loading():
+                _direction = Direction(model_path("cls"))
+        return _direction
 
 
 _LINES: dict = {}
@@ -104,19 +150,19 @@ def page_labels(spec) -> list[list[tuple[str, tuple[float, float]]]]:
     return pages
 
 
-def read_lines(image, loading=contextlib.nullcontext
+def read_lines(image, loading=contextlib.nullcontext, side: int = DETECT_SIDES[-1]
                ) -> Iterator[list[tuple[str, np.ndarray]]]:
     """The page's text lines read, ``(key, centre)`` with the centre in the image's
     pixels: the lines read so far after each of ``READ_ROUNDS``, the shortest first
     (labels are short; paragraphs are slow to read), the page's top lines (its title) in
-    the second.  Lines are found on the page drawn small (``DETECT_SIDE``) and read from
+    the second.  Lines are found on the page drawn small (``side``) and read from
     it drawn larger (``READ_SIDE``).  The page may lie any way round: on its side where
     most lines found stand taller than wide (found again turned a quarter), upside down
-    where a few lines read surer turned half round."""
+    where the direction model finds a few short lines so."""
     from . import _ocr
 
     grey = image.getchannel("R") if image.mode == "RGB" else image.convert("L")
-    small = _drawn(grey, DETECT_SIDE)
+    small = _drawn(grey, side)
     found = _detect(small, loading)
     turns = 0
     if sum(1 for q in found if _side(q, 1) > 1.5 * _side(q, 0)) > len(found) / 2:
@@ -134,12 +180,11 @@ def read_lines(image, loading=contextlib.nullcontext
     rec = _ocr.engine(loading)
     ratio = [_side(q, 0) / _side(q, 1) for q in quads]
     shortest = sorted(range(len(quads)), key=lambda i: ratio[i])
-    # upside down? a few short lines of some characters read both ways: the surer way is
-    # the page's
+    # upside down? as a few short lines of some characters are, by the direction model
     some = [_crop(upright, quads[i]) for i in shortest if ratio[i] >= 2.5][:ORIENT_LINES]
+    turned = direction(loading)
     with loading():
-        ahead, behind = rec.read(some), rec.read([c[::-1, ::-1] for c in some])
-    flip = _sureness(behind) > _sureness(ahead)
+        flip = bool(some) and turned.upside_down(some) > 0.5
     top = sorted(range(len(quads)), key=lambda i: quads[i][:, 1].min() * (-1 if flip else 1))
     out: list[tuple[str, np.ndarray]] = []
     taken: set[int] = set()
@@ -174,10 +219,10 @@ def read_lines(image, loading=contextlib.nullcontext
             break
 
 
-#: the fewest pixels a line found must stand (at ``DETECT_SIDE``) to be read
+#: the fewest pixels a line found must stand (on the page drawn to find lines) to be read
 MIN_LINE = 7
-#: lines read both ways to tell a page upside down
-ORIENT_LINES = 6
+#: lines the direction model looks at to tell a page upside down
+ORIENT_LINES = 12
 #: the page's top lines, read in the second round (its title)
 TOP_LINES = 3
 #: the lines read in rounds, until their lengths come to so many heights (about so many
@@ -216,11 +261,6 @@ def _crop(page: np.ndarray, q: np.ndarray) -> np.ndarray:
     img = Image.fromarray(page).transform((w, h), Image.QUAD, data, Image.BILINEAR,
                                           fillcolor=255)
     return np.asarray(img)
-
-
-def _sureness(read: list[tuple[str, list[float]]]) -> float:
-    scores = [p for _, ps in read for p in ps]
-    return float(np.mean(scores)) if scores else 0.0
 
 
 def _explained(k: str, labels: frozenset[str]) -> int:
@@ -297,11 +337,12 @@ def identify(image, specs, loading=contextlib.nullcontext) -> Found | None:
     rounds until it is placed); None where it is none of ``specs``' pages (or too little
     of it can be read to tell)."""
     told = None
-    for lines in read_lines(image, loading):
-        found = decide(lines, specs)
-        if found is not None and found.transform is not None:
-            return found
-        told = found or told
+    for side in DETECT_SIDES:
+        for lines in read_lines(image, loading, side):
+            found = decide(lines, specs)
+            if found is not None and found.transform is not None:
+                return found
+            told = found or told
     return told
 
 

@@ -71,20 +71,24 @@ EMPTY_INK = 0.04
 
 # ---------------------------------------------------------------- the recogniser
 
+def session(model_path: str):
+    """An onnxruntime session of a model, on one thread (the parse pool already runs a
+    worker a core)."""
+    import onnxruntime as ort
+
+    options = ort.SessionOptions()
+    options.intra_op_num_threads = 1
+    options.inter_op_num_threads = 1
+    options.enable_cpu_mem_arena = False
+    return ort.InferenceSession(model_path, options, providers=["CPUExecutionProvider"])
+
+
 class Recognizer:
     """PP-OCR's text-line recogniser: a line's image in, its text and each character's
     probability out (CTC, greedy)."""
 
     def __init__(self, model_path: str) -> None:
-        import onnxruntime as ort
-
-        options = ort.SessionOptions()
-        # one thread a worker: the parse pool already runs a worker a core
-        options.intra_op_num_threads = 1
-        options.inter_op_num_threads = 1
-        options.enable_cpu_mem_arena = False
-        self.session = ort.InferenceSession(model_path, options,
-                                            providers=["CPUExecutionProvider"])
+        self.session = session(model_path)
         meta = self.session.get_modelmeta().custom_metadata_map
         self.chars = ["\0"] + meta["character"].splitlines() + [" "]
         self.input = self.session.get_inputs()[0].name
@@ -302,9 +306,10 @@ _engine: Recognizer | None = None
 _engine_lock = threading.Lock()
 
 
-def model_path() -> str:
-    """The recognition model the rapidocr wheel carries (found without importing rapidocr,
-    which would import OpenCV for nothing)."""
+def model_path(kind: str = "rec") -> str:
+    """A model the rapidocr wheel carries: ``rec`` its recogniser, ``cls`` its line
+    direction classifier (found without importing rapidocr, which would import OpenCV for
+    nothing)."""
     import importlib.util
     from pathlib import Path
 
@@ -312,9 +317,9 @@ def model_path() -> str:
     if spec is None or not spec.submodule_search_locations:
         raise RuntimeError("rapidocr is not installed: pip install rapidocr")
     models = Path(list(spec.submodule_search_locations)[0]) / "models"
-    found = sorted(models.glob("*rec*.onnx"))
+    found = sorted(models.glob(f"*{kind}*.onnx"))
     if not found:
-        raise RuntimeError(f"no recognition model in {models}")
+        raise RuntimeError(f"no {kind} model in {models}")
     return str(found[-1])
 
 
@@ -772,8 +777,12 @@ def readings_of(spec: FormSpec, boxes: dict, where: dict) -> dict[str, Reading]:
             if raw is None:
                 out[name] = Reading(name, None, None, page, box, "ocr", conf)
             elif fd.type in ("integer", "decimal"):
-                num, prob, _ = parse_number(raw.replace("\n", ""), fd.unit,
-                                            fd.type == "integer")
+                lines = raw.split("\n")
+                if len(lines) > 1:
+                    # a number is printed on one line: the others are marks over its box
+                    # (a seal's arc read as "1"), and the value is for the reviewer
+                    lines, conf = [max(lines, key=len)], min(conf, 0.6)
+                num, prob, _ = parse_number(lines[0], fd.unit, fd.type == "integer")
                 out[name] = Reading(name, num, raw, page, box, "ocr", conf, prob)
             elif fd.type == "choice":
                 v, prob = parse_choice(raw, f.choices)

@@ -296,3 +296,16 @@ def test_a_doubtful_line_is_read_again_and_kept_sure_only_when_a_read_agrees():
         [(got, scores)] = Scripted([first], views).read_checked([line])
         assert got == text
         assert (min(scores) >= CHECK_BELOW) is certain, (text, scores)
+
+
+def test_a_number_read_on_two_lines_is_its_longest_line_for_the_reviewer():
+    """A number is printed on one line: a seal's arc beside it read as a line of "1" is
+    not a digit of it; the value is the longer line, flagged."""
+    from parser._ocr import _Text, readings_of
+
+    spec = get_form("shanxi-application")
+    where = {"pet_mr_count": (4, (0, 0, 10, 10))}
+    got = readings_of(spec, {"pet_mr_count": _Text("1\n708", 0.95)}, where)["pet_mr_count"]
+    assert got.value == 708 and got.confidence < 0.9
+    got = readings_of(spec, {"pet_mr_count": _Text("708", 0.95)}, where)["pet_mr_count"]
+    assert got.value == 708 and got.confidence == 0.95

@@ -129,3 +129,28 @@ def test_a_docx_printed_is_told_but_not_read_where_our_pdf_puts_values(tmp_path)
     with pytest.raises(UnknownTemplate) as e:
         parse_pdf(_png(page, 200))
     assert "DOCX" in e.value.message_zh and spec.title in e.value.message_zh
+
+
+def test_the_direction_model_tells_printed_labels_upside_down(digital):
+    """The labels of a printed page, cut out as lines, are upright to PP-OCR's direction
+    classifier, and upside down once turned half round."""
+    import numpy as np
+
+    from forms.layout import ASCENT, layout, prepared_font
+    from parser._labels import direction
+
+    pdf, _ = digital
+    dpi = 200
+    page = np.asarray(printed(pdf, dpi)[0].convert("L"))
+    k = dpi / 72
+    lines = []
+    for t in layout(get_form(FORM), prepared_font("song")).pages[0].texts:
+        if len(t.text) >= 3:
+            top = t.baseline - ASCENT * t.size
+            lines.append(page[round((top - 2) * k):round((top + t.size + 2) * k),
+                              round((t.x - 2) * k):round((t.x + t.width + 2) * k)])
+    lines = lines[:12]
+    assert len(lines) >= 6
+    model = direction()
+    assert model.upside_down(lines) < 0.2
+    assert model.upside_down([ln[::-1, ::-1] for ln in lines]) > 0.8
