@@ -108,6 +108,10 @@ class TesseractLines:
             out.append((" ".join(words), scores))
         return out
 
+    # Tesseract reads each line once, as it is used (the second and third views of a
+    # doubtful line are our recogniser's way, not a baseline's)
+    read_checked = read
+
 
 def _tesseract_ready() -> bool:
     import shutil
