@@ -333,22 +333,30 @@ def place(lines: list[tuple[str, np.ndarray]], labels) -> list[float] | None:
 
 
 def identify(image, specs, loading=contextlib.nullcontext) -> Found | None:
-    """Which form page ``image`` is, from its printed labels, and where it lies (read in
-    rounds until it is placed); None where it is none of ``specs``' pages (or too little
-    of it can be read to tell)."""
+    """Which form page ``image`` is, from its printed labels, and where it lies (its lines
+    found on the page drawn at each of ``DETECT_SIDES`` in turn, and read in rounds, until
+    it is placed; a page showing too few of any form's labels is not looked at larger);
+    None where it is none of ``specs``' pages (or too little of it can be read to tell)."""
     told = None
     for side in DETECT_SIDES:
+        seen = 0
         for lines in read_lines(image, loading, side):
-            found = decide(lines, specs)
+            ranked = best_page(lines, specs)
+            found = decide(lines, specs, ranked)
             if found is not None and found.transform is not None:
                 return found
             told = found or told
+            seen = max(seen, ranked[0][0] if ranked else 0)
+        if told is None and seen < MIN_SCORE / 2:
+            break  # too few of any form's labels to look closer for (another document)
     return told
 
 
-def decide(lines: list[tuple[str, np.ndarray]], specs) -> Found | None:
-    """``identify`` from the page's lines read (``read_lines``)."""
-    ranked = best_page(lines, specs)
+def decide(lines: list[tuple[str, np.ndarray]], specs, ranked=None) -> Found | None:
+    """``identify`` from the page's lines read (``read_lines``) and the form pages'
+    scores for them (``best_page``'s, made here if not given)."""
+    if ranked is None:
+        ranked = best_page(lines, specs)
     if not ranked or ranked[0][1] < MATCH or ranked[0][0] < MIN_SCORE:
         return None
     score, _, form, page = ranked[0]

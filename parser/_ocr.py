@@ -126,7 +126,7 @@ class Recognizer:
             agreed = [r for r in reads if texts.count(r[0]) >= 2]
             best = max(agreed or reads, key=lambda r: min(r[1]))
             # the two other views agreeing against the first is no certainty
-            sure = agreed and best[0] == first[i][0]
+            sure = bool(agreed) and best[0] == first[i][0]
             out[i] = best if sure else (best[0], [min(p, 0.6) for p in best[1]])
         return out
 
@@ -159,7 +159,7 @@ class Recognizer:
         return out  # type: ignore[return-value]
 
     def _decode(self, probs: np.ndarray, alphabet: str | None = None
-                ) -> tuple[list[str], list[float], list[int]]:
+                ) -> tuple[list[str], list[float], list[float]]:
         if alphabet is not None:
             allowed = self._classes(alphabet)
             sub = probs[:, allowed]
@@ -198,7 +198,7 @@ def _framings(line: np.ndarray) -> list[np.ndarray]:
 _NUMERIC = frozenset("0123456789-.,:/")
 
 
-def _spaced(chars: list[str], scores: list[float], at: list[int], line: np.ndarray,
+def _spaced(chars: list[str], scores: list[float], at: list[float], line: np.ndarray,
             step: float) -> tuple[str, list[float]]:
     """The characters joined, with a space where the ink has a gap a space wide (``SPACE``
     of the line's height) between two of them and the model read none.  Ink that no
@@ -485,7 +485,7 @@ def _flatten(crop: np.ndarray) -> np.ndarray:
     size = int(4 * SCALE) | 1
     paper = _max_filter(crop, size)
     # where something dark and wider than any stroke covers a good part of the box (a
-    # seal's star or ring in a grey scan), the paper follows it to its edges (a closing):
+    # seal's star in a grey scan), the paper follows it to its edges (a closing):
     # its whole shape turns to paper, the print over it stays.  A dense character alone
     # closes a blob too small to count, and is left whole
     closed = _min_filter(paper, size)

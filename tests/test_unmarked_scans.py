@@ -154,3 +154,37 @@ def test_the_direction_model_tells_printed_labels_upside_down(digital):
     model = direction()
     assert model.upside_down(lines) < 0.2
     assert model.upside_down([ln[::-1, ::-1] for ln in lines]) > 0.8
+
+
+def test_a_page_is_looked_at_larger_only_where_it_shows_our_labels(monkeypatch):
+    """The page's lines are found on it drawn small first.  Another document, showing
+    too few of any form's labels, is not looked at again larger; a page named from its
+    labels but not placed by them is."""
+    import numpy as np
+
+    from forms import all_forms
+    from parser import _labels
+    from parser._normalize import key
+
+    specs = list(all_forms())
+    sides: list[int] = []
+
+    def reading(lines):
+        def read_lines(image, loading, side):
+            sides.append(side)
+            yield lines
+        return read_lines
+
+    notice = [(key("本通知自发布之日起施行"), np.array([100.0, 80.0]))]
+    monkeypatch.setattr(_labels, "read_lines", reading(notice))
+    assert _labels.identify(None, specs) is None
+    assert sides == [_labels.DETECT_SIDES[0]]
+
+    sides.clear()
+    # every label of the form's first page read, all at one place: named, never placed
+    ours = [(k, np.array([100.0, 80.0]))
+            for k, _ in _labels.page_labels(get_form(FORM))[0]]
+    monkeypatch.setattr(_labels, "read_lines", reading(ours))
+    found = _labels.identify(None, specs)
+    assert (found.form, found.form_page, found.transform) == (FORM, 1, None)
+    assert sides == list(_labels.DETECT_SIDES)
