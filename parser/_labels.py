@@ -161,7 +161,7 @@ def read_lines(image, loading=contextlib.nullcontext, side: int = DETECT_SIDES[-
     where the direction model finds a few short lines so."""
     from . import _ocr
 
-    grey = image.getchannel("R") if image.mode == "RGB" else image.convert("L")
+    grey = _ocr.channel_of(image)
     small = _drawn(grey, side)
     found = _detect(small, loading)
     turns = 0

@@ -188,7 +188,7 @@ def _framings(line: np.ndarray) -> list[np.ndarray]:
     m = max(2, h // 4)
     wider = np.full((h + 2 * m, w + 2 * m), 255, dtype=np.uint8)
     wider[m:m + h, m:m + w] = line
-    rows = np.nonzero((line < (_ink_level(line) or INK)).sum(axis=1))[0]
+    rows = np.nonzero(_ink(line).sum(axis=1))[0]
     tight = line[max(0, rows[0] - 2):rows[-1] + 3] if len(rows) else line
     return [wider, tight]
 
@@ -231,7 +231,7 @@ def _spaced(chars: list[str], scores: list[float], at: list[float], line: np.nda
         # ink within the print's rows (a thin 一 or 二 is grey where black print is not)
         band = np.zeros_like(core)
         if len(rows):
-            band[rows[0]:rows[-1] + 1] = line[rows[0]:rows[-1] + 1] < (_ink_level(line) or INK)
+            band[rows[0]:rows[-1] + 1] = _ink(line)[rows[0]:rows[-1] + 1]
         if _unexplained(core, centres) or _unexplained(band, centres) \
                 or _unread_print(core, chars, centres) or _crossed(line):
             scores = [min(p, 0.6) for p in scores]
@@ -263,7 +263,7 @@ def _unexplained(ink: np.ndarray, centres: list[float]) -> bool:
 def _crossed(line: np.ndarray) -> bool:
     """Whether a stroke crosses the line's print, reaching far above and below it (a
     seal's ring, as dark as print in a grey scan)."""
-    ink = line < (_ink_level(line) or INK)
+    ink = _ink(line)
     per_row = ink.sum(axis=1)
     rows = np.nonzero(per_row)[0]
     if len(rows) == 0:
@@ -526,7 +526,7 @@ def _whiten_rules(img: np.ndarray) -> None:
     underline) turned to paper: an unbroken run of ink across most of the box, within a
     few points of an edge.  Text never makes one: its strokes break between characters,
     and a "1" is not as tall as the box."""
-    ink = img < (_ink_level(img) or INK)  # a blurred rule is grey
+    ink = _ink(img)  # a blurred rule is grey
     h, w = ink.shape
     near = int(3 * SCALE)
     for y in [*range(min(near, h)), *range(max(0, h - near), h)]:
@@ -555,6 +555,18 @@ def _ink_level(img: np.ndarray) -> float | None:
     if dark > DARKEST_PRINT:
         return None
     return min(225.0, dark + 0.7 * (255.0 - dark))
+
+
+def _ink(img: np.ndarray) -> np.ndarray:
+    """Where the box or line holds ink, at its own ink level (``INK`` where nothing in it
+    is dark enough to be print)."""
+    return img < (_ink_level(img) or INK)
+
+
+def channel_of(image):
+    """The grey a page is read in: a colour page's red channel (a red seal fades to paper
+    there and black print stays), a grey page as it is."""
+    return image.getchannel("R") if image.mode == "RGB" else image.convert("L")
 
 
 def _paper(crop: np.ndarray) -> np.ndarray:

@@ -124,13 +124,29 @@ def register(text: str, position) -> list[float]:
 
 def pages(data: bytes, max_pages: int) -> Iterator:
     """A scan's pages as images: an image-only PDF's drawn by PDFium (at ``MARK_DPI``), an
-    image file's frames (colour kept: a red seal is read through in the red channel)."""
+    image file's frames (colour kept: a red seal is read through in the red channel).
+    Each is opened with warnings as errors: Pillow's decompression-bomb warning stops
+    it."""
     if data.startswith(b"%PDF-") or b"%PDF-" in data[:1024]:
-        return _pdf_pages(data, max_pages)
+        return _opened(_pdf_pages(data, max_pages))
     if is_image(data):
-        return _image_pages(data, max_pages, grey=False)
+        return _opened(_image_pages(data, max_pages, grey=False))
     raise NotPdf("文件既不是 PDF，也不是图片（JPEG、PNG、TIFF）",
                  "the file is neither a PDF nor an image (JPEG, PNG, TIFF)")
+
+
+def _opened(frames: Iterator) -> Iterator:
+    """``frames``, each opened with warnings as errors (and only that: what is done with
+    a page is not)."""
+    import warnings
+
+    while True:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", category=Warning)
+            page = next(frames, None)
+        if page is None:
+            return
+        yield page
 
 
 def find_mark(image):
@@ -185,32 +201,26 @@ def identify_pages(data: bytes, max_pages: int, granted=lambda pages: None,
     "identified_by"}`` where its mark or its printed labels say which form and page it is
     (``version`` None where only the labels do), ``{"page", "form": None}`` where neither
     does.  ``granted(1)``: told of each page (each gets its own time to be read)."""
-    import warnings
-
     from forms import UnknownForm, get_form
 
     out = []
-    with warnings.catch_warnings():
-        warnings.simplefilter("error", category=Warning)  # Pillow's bomb warning stops it
-        for i, image in enumerate(pages(data, max_pages), 1):
-            granted(1)
-            found = identify(image, loading, granted)
-            if found is None:
-                out.append({"page": i, "form": None})
-                continue
-            try:
-                title = get_form(found.form).full_title
-            except UnknownForm:
-                title = None
-            out.append({"page": i, "form": found.form, "version": found.version,
-                        "form_page": found.form_page, "title": title,
-                        "transform": found.transform, "identified_by": found.by})
+    for i, image in enumerate(pages(data, max_pages), 1):
+        granted(1)
+        found = identify(image, loading, granted)
+        if found is None:
+            out.append({"page": i, "form": None})
+            continue
+        try:
+            title = get_form(found.form).full_title
+        except UnknownForm:
+            title = None
+        out.append({"page": i, "form": found.form, "version": found.version,
+                    "form_page": found.form_page, "title": title,
+                    "transform": found.transform, "identified_by": found.by})
     return out
 
 
 # ---------------------------------------------------------------- a scan, whole
-
-
 
 def read_scan(data: bytes, limits, granted=lambda pages: None,
               loading=contextlib.nullcontext, recognizer=None) -> dict:
@@ -224,8 +234,6 @@ def read_scan(data: bytes, limits, granted=lambda pages: None,
     Tesseract).
 
     Raises ``UnknownTemplate`` when no page is one of our forms'."""
-    import warnings as _warnings
-
     from forms import UnknownForm, get_form
     from forms.errors import UnknownTemplate
     from forms.layout import layout_geometry
@@ -234,6 +242,7 @@ def read_scan(data: bytes, limits, granted=lambda pages: None,
         CHECK_BELOW,
         Affine,
         alphabets,
+        channel_of,
         engine,
         read_page,
         readings_of,
@@ -243,11 +252,9 @@ def read_scan(data: bytes, limits, granted=lambda pages: None,
     from ._result import _label, assemble, warning
 
     images = []
-    with _warnings.catch_warnings():
-        _warnings.simplefilter("error", category=Warning)  # Pillow's bomb warning stops it
-        for image in pages(data, limits.max_pages):
-            images.append(image)
-            granted(1)  # each page its own time, to be found and read
+    for image in pages(data, limits.max_pages):
+        images.append(image)
+        granted(1)  # each page its own time, to be found and read
     ids = [identify(image, loading, granted) for image in images]
     forms = [p.form for p in ids if p]
     if not forms:
@@ -316,7 +323,7 @@ def read_scan(data: bytes, limits, granted=lambda pages: None,
         if not 1 <= p.form_page <= len(geo["pages"]):
             continue
         gpage = geo["pages"][p.form_page - 1]
-        channel = image.getchannel("R") if image.mode == "RGB" else image.convert("L")
+        channel = channel_of(image)
         fine = refine(channel, Affine(*p.transform), gpage, geo["page_size"])
         w_pt, h_pt = points(image)
         px_to_pt = (w_pt / image.width, h_pt / image.height)
