@@ -12,7 +12,8 @@ image, upright and at a fixed scale, and read:
 * checkboxes and choices by the ink inside their boxes.
 
 The red channel is read wherever the scan has colour: a red seal fades to paper there and
-the black print stays.  Each value keeps the recogniser's confidence (its least certain
+the black print stays.  In a grey scan the seal is found on the page and lifted before
+the boxes are cut (``_seal``).  Each value keeps the recogniser's confidence (its least certain
 character), and goes through the same type checks as every other route, so a misread
 value is flagged, never silently accepted.
 
@@ -59,6 +60,9 @@ MIN_TEXT = 2.5 * SCALE
 #: a box whose paper, closed, is dark over this many squares of the closing's size holds a
 #: seal's shape (a star, a ring), not only print
 SEAL_AREA = 4
+#: a value whose box holds this many pixels where a lifted seal's ring crossed print is
+#: never sure
+SEAL_CROSSED = 4
 #: the recogniser's input height, in pixels
 REC_HEIGHT = 48
 #: a value read with less confidence than this is reported for the reviewer to check (and
@@ -349,6 +353,16 @@ class Affine:
 
     def __call__(self, x: float, y: float) -> tuple[float, float]:
         return self.a * x + self.b * y + self.c, self.d * x + self.e * y + self.f
+
+    def inverse(self) -> Affine:
+        det = self.a * self.e - self.b * self.d
+        a, b, d, e = self.e / det, -self.b / det, -self.d / det, self.a / det
+        return Affine(a, b, -(a * self.c + b * self.f), d, e, -(d * self.c + e * self.f))
+
+    def many(self, points: np.ndarray) -> np.ndarray:
+        """Points (an n x 2 array) mapped."""
+        x, y = points[:, 0], points[:, 1]
+        return np.c_[self.a * x + self.b * y + self.c, self.d * x + self.e * y + self.f]
 
     def then(self, outer: Affine) -> Affine:
         """``outer(self(p))``."""
@@ -685,11 +699,14 @@ def _reach(g: dict) -> tuple:
 
 
 def read_page(channel, to_image: Affine, gpage: dict, rec: Recognizer,
-              alphabet=lambda name: None, own_work=contextlib.nullcontext) -> dict:
+              alphabet=lambda name: None, own_work=contextlib.nullcontext,
+              crossed: np.ndarray | None = None) -> dict:
     """Every box of one page read: ``{name: _Text or ink share}``; ``alphabet(name)``:
     the characters the box may hold (None: any); ``own_work()``: what the recogniser runs
     within (a worker lifts its file's memory cap: the lines' sizes are bounded by the
-    form's boxes and ``MAX_RATIO``, not by the file)."""
+    form's boxes and ``MAX_RATIO``, not by the file); ``crossed``: the pixels where a
+    seal lifted off the page (``_seal.unseal``) crossed print: a value there may have
+    lost a stroke with the seal, and is never sure."""
     out: dict = {}
     papers: dict[str, np.ndarray] = {}
     texts: dict[str, list[tuple[np.ndarray, bool, bool]]] = {}
@@ -710,6 +727,8 @@ def read_page(channel, to_image: Affine, gpage: dict, rec: Recognizer,
             read = rec.read_checked([f[1] for f in flat], [alphabet(f[0]) for f in flat])
     got: dict[str, list[tuple[str, list[float], bool]]] = {name: [] for name in texts}
     for (name, _, full, stroke), (text, scores) in zip(flat, read):
+        if stroke and not set(alphabet(name) or STROKES) & set(STROKES):
+            continue  # a flat stroke is no digit: a blank's underline the rules left
         if stroke and text.strip() not in STROKES:
             scores = [min(p, 0.5) for p in scores] or [0.5]  # it read a stroke as more
         got[name].append((text.strip(), scores, full))
@@ -734,6 +753,15 @@ def read_page(channel, to_image: Affine, gpage: dict, rec: Recognizer,
         else:
             text = "\n".join(t for t, _, _ in lines)
         out[name] = _Text(text, min(scores) if scores else 0.0)
+    if crossed is not None and len(crossed):
+        at = to_image.inverse().many(crossed)
+        for name, got in out.items():
+            if isinstance(got, _Text) and got.raw:
+                x0, top, x1, bottom = _reach(gpage["fields"][name])
+                inside = ((at[:, 0] >= x0) & (at[:, 0] <= x1) & (at[:, 1] >= top)
+                          & (at[:, 1] <= bottom))
+                if int(inside.sum()) >= SEAL_CROSSED:
+                    out[name] = _Text(got.raw, min(got.confidence, 0.6))
     return out
 
 

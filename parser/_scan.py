@@ -250,6 +250,7 @@ def read_scan(data: bytes, limits, granted=lambda pages: None,
         scan_box,
     )
     from ._result import _label, assemble, warning
+    from ._seal import unseal
 
     images = []
     for image in pages(data, limits.max_pages):
@@ -323,11 +324,13 @@ def read_scan(data: bytes, limits, granted=lambda pages: None,
         if not 1 <= p.form_page <= len(geo["pages"]):
             continue
         gpage = geo["pages"][p.form_page - 1]
-        channel = channel_of(image)
+        with loading():  # OpenCV maps its libraries on first use, past a file's cap
+            channel, crossed = unseal(channel_of(image))
         fine = refine(channel, Affine(*p.transform), gpage, geo["page_size"])
         w_pt, h_pt = points(image)
         px_to_pt = (w_pt / image.width, h_pt / image.height)
-        for name, got in read_page(channel, fine, gpage, rec, alphabet, loading).items():
+        for name, got in read_page(channel, fine, gpage, rec, alphabet, loading,
+                                   crossed).items():
             boxes[name] = got
             where[name] = (i, scan_box(fine, gpage["fields"][name]["bbox"], px_to_pt))
     readings = readings_of(spec, boxes, where)

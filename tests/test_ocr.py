@@ -309,3 +309,37 @@ def test_a_number_read_on_two_lines_is_its_longest_line_for_the_reviewer():
     assert got.value == 708 and got.confidence < 0.9
     got = readings_of(spec, {"pet_mr_count": _Text("708", 0.95)}, where)["pet_mr_count"]
     assert got.value == 708 and got.confidence == 0.95
+
+
+def test_a_flat_stroke_in_a_digits_box_is_no_digit():
+    """A date's month on its blank's underline: the piece of the underline the rules left
+    is a flat stroke, and a flat stroke is no digit (it was read as "1": May became 15).
+    In a text box the same stroke may be 一, and stays."""
+    import numpy as np
+    from PIL import Image
+
+    from parser._ocr import SCALE, Affine, Recognizer, model_path, read_page
+
+    class ByShape(Recognizer):
+        """The real model's class; a line whose ink is a few rows tall reads "1"."""
+
+        def __init__(self):
+            super().__init__(model_path())
+
+        def read_checked(self, lines, alphabets=None):
+            out = []
+            for line in lines:
+                rows = np.nonzero((line < 128).any(axis=1))[0]
+                out.append(("1", [0.3]) if rows.max() - rows.min() < 5 else ("5", [0.99]))
+            return out
+
+    page = np.full((90, 150), 255, dtype=np.uint8)
+    _blocks(page, [60], top=20, bottom=50)  # the digit
+    page[70:73, 40:80] = 0  # a piece of the underline, under half the box's width
+    gpage = {"fields": {"apply_date.month": {"kind": "text", "bbox": [0, 0, 50, 30]},
+                        "note": {"kind": "text", "bbox": [0, 0, 50, 30]}}}
+    digits = {"apply_date.month": "0123456789"}.get
+    got = read_page(Image.fromarray(page), Affine(SCALE, 0, 0, 0, SCALE, 0), gpage, ByShape(),
+                    digits)
+    assert got["apply_date.month"].raw == "5" and got["apply_date.month"].confidence == 0.99
+    assert got["note"].raw == "5\n1" and got["note"].confidence < 0.9
