@@ -242,7 +242,6 @@ def read_scan(data: bytes, limits, granted=lambda pages: None,
         CHECK_BELOW,
         Affine,
         alphabets,
-        channel_of,
         engine,
         read_page,
         readings_of,
@@ -325,7 +324,7 @@ def read_scan(data: bytes, limits, granted=lambda pages: None,
             continue
         gpage = geo["pages"][p.form_page - 1]
         with loading():  # OpenCV maps its libraries on first use, past a file's cap
-            channel, crossed = unseal(channel_of(image))
+            channel, crossed = unseal(image)
         fine = refine(channel, Affine(*p.transform), gpage, geo["page_size"])
         w_pt, h_pt = points(image)
         px_to_pt = (w_pt / image.width, h_pt / image.height)

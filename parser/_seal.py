@@ -1,7 +1,9 @@
 """A round seal lifted off a scanned page before its boxes are read (issue 16, point 3).
 
-In a colour scan the red channel already shows a red seal as paper (``_ocr.channel_of``).
-A grey scan has no red channel: its seal's ring and star are as dark as the print, and a
+A colour scan is read in its red channel (``_ocr.channel_of``), where red ink is light;
+not paper, though: a red star over a value is a grey plate there, the more so where JPEG
+kept the colour at half resolution.  So the red ink, told by its redness, is divided out
+of the red channel (``_red_lifted``).  A grey scan has no red channel: its seal's ring and star are as dark as the print, and a
 ring crossing a line of text reads as strokes.  A box alone cannot tell a ring's arc from
 print, but the page can: a seal is a ring of even tone, 24-52 mm across.  So the circle
 is found on the whole page (OpenCV's Hough transform on the page drawn at 4 px a
@@ -42,6 +44,13 @@ LIFTED = 0.75
 EDGE = 0.05
 #: print crossing a ring is darker than this share of the ring's tone
 CROSSING = 0.7
+#: in a colour page, red ink over paper is this much redder than green and blue
+#: (0-255)...
+RED_INK = 100
+#: ...and tints a pixel (its edge, print under it) this much at least
+RED_TINT = 20
+#: the least red ink (pixels) taken for a stamp
+RED_PIXELS = 500
 #: circles looked at, the surest first
 CANDIDATES = 5
 
@@ -62,13 +71,18 @@ class Seal:
     profile: np.ndarray
 
 
-def unseal(channel):
-    """``channel`` (a page's grey, ``_ocr.channel_of``) with every seal found on it
+def unseal(image):
+    """The grey a page is read in (``_ocr.channel_of``) with every seal found on it
     lifted, and the pixels (x, y: an n x 2 array) where a ring crossed print: a stroke
-    there may have gone with the ring.  The same image, and no pixels, where there is no
-    seal."""
+    there may have gone with the ring.  The page's own grey, and no pixels, where there
+    is no seal."""
     from PIL import Image
 
+    from ._ocr import channel_of
+
+    channel = channel_of(image)
+    if image.mode == "RGB":
+        channel = _red_lifted(image) or channel
     a = np.asarray(channel.convert("L"))
     seals = find_seals(a)
     if not seals:
@@ -76,6 +90,36 @@ def unseal(channel):
     a = a.copy()
     crossed = [_lift(a, seal) for seal in seals]
     return Image.fromarray(a), np.concatenate(crossed)
+
+
+def _red_lifted(image):
+    """A colour page's red channel with its red ink divided out, or None where the page
+    has none.  Red ink on paper is light in the red channel, but not paper: a seal's star
+    over a value is a grey plate there, more so where JPEG has halved the colour's
+    resolution.  Print under the ink was multiplied by the ink's red, so dividing by it
+    gives the print back."""
+    from PIL import Image
+
+    rgb = np.asarray(image)
+    red = rgb[..., 0]
+    redness = red.astype(np.int16) - np.maximum(rgb[..., 1], rgb[..., 2])
+    inked = redness > RED_INK
+    if int(inked.sum()) < RED_PIXELS:
+        return None
+    tone = _quantile(red[inked], 0.5)
+    paper = _quantile(red, 0.95)
+    if tone <= 0 or paper <= tone:
+        return None
+    tinted = redness > RED_TINT
+    out = red.astype(np.float32)
+    out[tinted] = np.minimum(out[tinted] * (paper / tone), 255)
+    return Image.fromarray(np.rint(out).astype(np.uint8))
+
+
+def _quantile(values: np.ndarray, q: float) -> float:
+    """The ``q`` quantile of uint8 ``values`` (by their histogram: a page has millions)."""
+    counts = np.cumsum(np.bincount(values.ravel(), minlength=256))
+    return float(np.searchsorted(counts, q * counts[-1]))
 
 
 def find_seals(a: np.ndarray) -> list[Seal]:
@@ -178,7 +222,7 @@ def _lift(a: np.ndarray, seal: Seal) -> np.ndarray:
     # the ring's edge wanders round the circle (JPEG, resampling): each distance takes
     # the darkest of the profile within EDGE of the ring's width
     width = np.count_nonzero(seal.profile < (seal.paper + seal.tone) / 2) * step
-    reach = int(round(EDGE * width / step))
+    reach = round(float(EDGE * width / step))
     profile = np.lib.stride_tricks.sliding_window_view(
         np.pad(seal.profile, reach, mode="edge"), 2 * reach + 1).min(axis=1)
     span = np.nonzero(profile < seal.paper - 0.1 * (seal.paper - seal.tone))[0]

@@ -79,8 +79,11 @@ def test_a_page_without_a_seal_has_none(digital, dpi):
     for page in printed(pdf, dpi):
         grey = page.convert("L")
         assert find_seals(np.asarray(grey)) == []
-        lifted, crossed = unseal(grey)
-        assert lifted is grey and len(crossed) == 0
+        for scan in (page, grey):  # in colour, its red channel; in grey, its grey
+            lifted, crossed = unseal(scan)
+            own = np.asarray(scan.getchannel("R") if scan.mode == "RGB" else scan)
+            assert (np.asarray(lifted) == own).all()
+            assert len(crossed) == 0
 
 
 @pytest.mark.parametrize("dpi,turn", [(200, 0), (300, 4.0), (150, -3.0)])
@@ -126,3 +129,27 @@ def test_values_a_grey_seal_ring_crosses_read_back_for_the_reviewer(digital, dpi
     # unsealed, the same page's name is sure: the doubt is the seal's
     clean = parse_pdf(_jpeg_grey(page, dpi)).to_dict()["fields"]["institution_name"]
     assert clean["value"] == got["value"] and clean["confidence"] >= 0.9
+
+
+def test_red_ink_is_divided_out_of_a_colour_page():
+    """In a colour JPEG the red channel shows a red star as a grey plate (the colour is
+    kept at half resolution, the red is not paper); divided out, the star is paper and
+    the print under it is print."""
+    page = Image.new("RGB", (1240, 1754), "white")
+    d = ImageDraw.Draw(page)
+    for y in range(700, 800, 20):
+        d.rectangle((520, y, 680, y + 3), fill=(40, 40, 40))  # grey print, thin
+    sealed = _stamp(page, 600.0, 750.0, 110.0)
+    out = io.BytesIO()
+    sealed.save(out, "JPEG", quality=45)
+    scan = Image.open(io.BytesIO(out.getvalue())).convert("RGB")
+    red = np.asarray(scan.getchannel("R")).astype(int)
+    lifted, crossed = unseal(scan)
+    got = np.asarray(lifted).astype(int)
+    plate = (slice(746, 758), slice(585, 615))  # inside the star, between two bars
+    assert red[plate].mean() < 240  # the star is no paper in the red channel...
+    assert got[plate].min() >= 245  # ...until its red is divided out
+    for y in range(700, 800, 20):  # the print on the star and off it stays print
+        assert got[y + 1:y + 3, 590:610].mean() < 110
+        assert got[y + 1:y + 3, 525:535].mean() < 110
+    assert len(crossed) == 0  # no grey ring: the red one is gone from the channel
