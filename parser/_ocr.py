@@ -23,6 +23,7 @@ The engine is loaded once per process (a parse worker), on its first scan.
 from __future__ import annotations
 
 import contextlib
+import re
 import threading
 from dataclasses import dataclass
 
@@ -63,6 +64,9 @@ SEAL_AREA = 4
 #: a value whose box holds this many pixels where a lifted seal's ring crossed print is
 #: never sure
 SEAL_CROSSED = 4
+_HAN = re.compile(r"[\u4e00-\u9fff]")
+#: the confidence of a flat stroke taken for 一 where the recogniser read it otherwise
+STROKE_READ = 0.6
 #: the recogniser's input height, in pixels
 REC_HEIGHT = 48
 #: a value read with less confidence than this is reported for the reviewer to check (and
@@ -731,11 +735,20 @@ def read_page(channel, to_image: Affine, gpage: dict, rec: Recognizer,
             continue  # a flat stroke is no digit: a blank's underline the rules left
         if stroke and text.strip() not in STROKES:
             scores = [min(p, 0.5) for p in scores] or [0.5]  # it read a stroke as more
-        got[name].append((text.strip(), scores, full))
-    for name, lines in got.items():
+        got[name].append((text.strip(), scores, full, stroke))
+    for name, read_lines in got.items():
+        # a flat stroke the box wrapped onto a line of its own (after a line of Chinese
+        # that fills the box) is 一, whatever else it was read as ("1", or nothing);
+        # still for the reviewer
+        lines = list(read_lines)
+        for i in range(1, len(lines)):
+            t, _, full, flat = lines[i]
+            before, _, wrapped, _ = lines[i - 1]
+            if flat and t not in STROKES and wrapped and _HAN.search(before):
+                lines[i] = ("一", [STROKE_READ], full, flat)
         # a line of ink read as nothing is print the value lost (a lone 一 the box wrapped)
-        unread = any(not text for text, _, _ in lines)
-        lines = [ln for ln in lines if ln[0]]
+        unread = any(not text for text, _, _, _ in lines)
+        lines = [ln[:3] for ln in lines if ln[0]]
         if not lines:
             # empty, surely only when the box holds no print at all
             out[name] = _Text(None, 0.5 if texts[name] or _has_print(papers[name]) else 0.95)

@@ -343,3 +343,36 @@ def test_a_flat_stroke_in_a_digits_box_is_no_digit():
                     digits)
     assert got["apply_date.month"].raw == "5" and got["apply_date.month"].confidence == 0.99
     assert got["note"].raw == "5\n1" and got["note"].confidence < 0.9
+
+
+def test_a_flat_stroke_the_box_wrapped_after_chinese_is_yi():
+    """第一 wrapped with 一 alone on the next line, and 一 read as "1": after a line of
+    Chinese that fills the box, a lone flat stroke is 一 (for the reviewer all the
+    same); after a line the writer ended, it is left as read."""
+    import numpy as np
+    from PIL import Image
+
+    from parser._ocr import SCALE, STROKE_READ, Affine, Recognizer, model_path, read_page
+
+    class ByShape(Recognizer):
+        def __init__(self):
+            super().__init__(model_path())
+
+        def read_checked(self, lines, alphabets=None):
+            out = []
+            for line in lines:
+                rows = np.nonzero((line < 128).any(axis=1))[0]
+                out.append(("1", [0.3]) if rows.max() - rows.min() < 5
+                           else ("太原市小店区第", [0.99] * 7))
+            return out
+
+    gpage = {"fields": {"name": {"kind": "text", "bbox": [0, 0, 50, 30]}}}
+    for blocks, want in (([5, 29, 53, 77, 101, 122], "太原市小店区第\n一"),
+                         ([5, 29], "太原市小店区第\n1")):
+        page = np.full((90, 150), 255, dtype=np.uint8)
+        _blocks(page, blocks, top=5, bottom=26)
+        page[45:48, 5:26] = 0  # 一, alone on the second line
+        got = read_page(Image.fromarray(page), Affine(SCALE, 0, 0, 0, SCALE, 0), gpage,
+                        ByShape())["name"]
+        assert got.raw == want
+        assert got.confidence <= STROKE_READ
