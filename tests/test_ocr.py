@@ -311,18 +311,14 @@ def test_a_number_read_on_two_lines_is_its_longest_line_for_the_reviewer():
     assert got.value == 708 and got.confidence == 0.95
 
 
-def test_a_flat_stroke_in_a_digits_box_is_no_digit():
-    """A date's month on its blank's underline: the piece of the underline the rules left
-    is a flat stroke, and a flat stroke is no digit (it was read as "1": May became 15).
-    In a text box the same stroke may be 一, and stays."""
+def _by_shape(text: str):
+    """The real model's class, its reads scripted by the line's shape: a line whose ink
+    is a few rows tall (a flat stroke) reads "1", any other ``text``."""
     import numpy as np
-    from PIL import Image
 
-    from parser._ocr import SCALE, Affine, Recognizer, model_path, read_page
+    from parser._ocr import Recognizer, model_path
 
     class ByShape(Recognizer):
-        """The real model's class; a line whose ink is a few rows tall reads "1"."""
-
         def __init__(self):
             super().__init__(model_path())
 
@@ -330,8 +326,21 @@ def test_a_flat_stroke_in_a_digits_box_is_no_digit():
             out = []
             for line in lines:
                 rows = np.nonzero((line < 128).any(axis=1))[0]
-                out.append(("1", [0.3]) if rows.max() - rows.min() < 5 else ("5", [0.99]))
+                out.append(("1", [0.3]) if rows.max() - rows.min() < 5
+                           else (text, [0.99] * len(text)))
             return out
+
+    return ByShape()
+
+
+def test_a_flat_stroke_in_a_digits_box_is_no_digit():
+    """A date's month on its blank's underline: the piece of the underline the rules left
+    is a flat stroke, and a flat stroke is no digit (it was read as "1": May became 15).
+    In a text box the same stroke may be 一, and stays."""
+    import numpy as np
+    from PIL import Image
+
+    from parser._ocr import SCALE, Affine, read_page
 
     page = np.full((90, 150), 255, dtype=np.uint8)
     _blocks(page, [60], top=20, bottom=50)  # the digit
@@ -339,8 +348,8 @@ def test_a_flat_stroke_in_a_digits_box_is_no_digit():
     gpage = {"fields": {"apply_date.month": {"kind": "text", "bbox": [0, 0, 50, 30]},
                         "note": {"kind": "text", "bbox": [0, 0, 50, 30]}}}
     digits = {"apply_date.month": "0123456789"}.get
-    got = read_page(Image.fromarray(page), Affine(SCALE, 0, 0, 0, SCALE, 0), gpage, ByShape(),
-                    digits)
+    got = read_page(Image.fromarray(page), Affine(SCALE, 0, 0, 0, SCALE, 0), gpage,
+                    _by_shape("5"), digits)
     assert got["apply_date.month"].raw == "5" and got["apply_date.month"].confidence == 0.99
     assert got["note"].raw == "5\n1" and got["note"].confidence < 0.9
 
@@ -352,19 +361,7 @@ def test_a_flat_stroke_the_box_wrapped_after_chinese_is_yi():
     import numpy as np
     from PIL import Image
 
-    from parser._ocr import SCALE, STROKE_READ, Affine, Recognizer, model_path, read_page
-
-    class ByShape(Recognizer):
-        def __init__(self):
-            super().__init__(model_path())
-
-        def read_checked(self, lines, alphabets=None):
-            out = []
-            for line in lines:
-                rows = np.nonzero((line < 128).any(axis=1))[0]
-                out.append(("1", [0.3]) if rows.max() - rows.min() < 5
-                           else ("太原市小店区第", [0.99] * 7))
-            return out
+    from parser._ocr import SCALE, STROKE_READ, Affine, read_page
 
     gpage = {"fields": {"name": {"kind": "text", "bbox": [0, 0, 50, 30]}}}
     for blocks, want in (([5, 29, 53, 77, 101, 122], "太原市小店区第\n一"),
@@ -373,6 +370,6 @@ def test_a_flat_stroke_the_box_wrapped_after_chinese_is_yi():
         _blocks(page, blocks, top=5, bottom=26)
         page[45:48, 5:26] = 0  # 一, alone on the second line
         got = read_page(Image.fromarray(page), Affine(SCALE, 0, 0, 0, SCALE, 0), gpage,
-                        ByShape())["name"]
+                        _by_shape("太原市小店区第"))["name"]
         assert got.raw == want
         assert got.confidence <= STROKE_READ
