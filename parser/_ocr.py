@@ -12,10 +12,10 @@ image, upright and at a fixed scale, and read:
 * checkboxes and choices by the ink inside their boxes.
 
 The red channel is read wherever the scan has colour: a red seal fades to paper there and
-the black print stays.  In a grey scan the seal is found on the page and lifted before
-the boxes are cut (``_seal``).  Each value keeps the recogniser's confidence (its least certain
-character), and goes through the same type checks as every other route, so a misread
-value is flagged, never silently accepted.
+the black print stays.  A seal is lifted off the page before the boxes are cut (``_seal``:
+a colour page's red ink, a grey page's ring).  Each value keeps the recogniser's
+confidence (its least certain character), and goes through the same type checks as every
+other route, so a misread value is flagged, never silently accepted.
 
 The engine is loaded once per process (a parse worker), on its first scan.
 """
@@ -62,11 +62,13 @@ MIN_TEXT = 2.5 * SCALE
 #: seal's shape (a star, a ring), not only print
 SEAL_AREA = 4
 #: a value whose box holds this many pixels where a lifted seal's ring crossed print is
-#: never sure
+#: never sure: its confidence is at most SEAL_CROSSED_READ
 SEAL_CROSSED = 4
-_HAN = re.compile(r"[\u4e00-\u9fff]")
+SEAL_CROSSED_READ = 0.6
 #: the confidence of a flat stroke taken for 一 where the recogniser read it otherwise
 STROKE_READ = 0.6
+#: a Chinese character (CJK Unified Ideographs)
+_HAN = re.compile(r"[\u4e00-\u9fff]")
 #: the recogniser's input height, in pixels
 REC_HEIGHT = 48
 #: a value read with less confidence than this is reported for the reviewer to check (and
@@ -359,6 +361,7 @@ class Affine:
         return self.a * x + self.b * y + self.c, self.d * x + self.e * y + self.f
 
     def inverse(self) -> Affine:
+        """The map back (an image's pixel to the form's point)."""
         det = self.a * self.e - self.b * self.d
         a, b, d, e = self.e / det, -self.b / det, -self.d / det, self.a / det
         return Affine(a, b, -(a * self.c + b * self.f), d, e, -(d * self.c + e * self.f))
@@ -729,7 +732,8 @@ def read_page(channel, to_image: Affine, gpage: dict, rec: Recognizer,
     if flat:
         with own_work():
             read = rec.read_checked([f[1] for f in flat], [alphabet(f[0]) for f in flat])
-    got: dict[str, list[tuple[str, list[float], bool]]] = {name: [] for name in texts}
+    # each box's lines: text, probabilities, fills the box's width, is one flat stroke
+    got: dict[str, list[tuple[str, list[float], bool, bool]]] = {name: [] for name in texts}
     for (name, _, full, stroke), (text, scores) in zip(flat, read):
         if stroke and not set(alphabet(name) or STROKES) & set(STROKES):
             continue  # a flat stroke is no digit: a blank's underline the rules left
@@ -768,13 +772,13 @@ def read_page(channel, to_image: Affine, gpage: dict, rec: Recognizer,
         out[name] = _Text(text, min(scores) if scores else 0.0)
     if crossed is not None and len(crossed):
         at = to_image.inverse().many(crossed)
-        for name, got in out.items():
-            if isinstance(got, _Text) and got.raw:
+        for name, value in out.items():
+            if isinstance(value, _Text) and value.raw:
                 x0, top, x1, bottom = _reach(gpage["fields"][name])
                 inside = ((at[:, 0] >= x0) & (at[:, 0] <= x1) & (at[:, 1] >= top)
                           & (at[:, 1] <= bottom))
                 if int(inside.sum()) >= SEAL_CROSSED:
-                    out[name] = _Text(got.raw, min(got.confidence, 0.6))
+                    out[name] = _Text(value.raw, min(value.confidence, SEAL_CROSSED_READ))
     return out
 
 
