@@ -62,11 +62,12 @@ MIN_TEXT = 2.5 * SCALE
 #: seal's shape (a star, a ring), not only print
 SEAL_AREA = 4
 #: a value whose box holds this many pixels where a lifted seal's ring crossed print is
-#: never sure: its confidence is at most SEAL_CROSSED_READ
+#: never sure
 SEAL_CROSSED = 4
-SEAL_CROSSED_READ = 0.6
-#: the confidence of a flat stroke taken for 一 where the recogniser read it otherwise
-STROKE_READ = 0.6
+#: the most a doubtful read may be sure of (a line the checks found print unread in, no
+#: two views agreed on, a stroke taken for 一, a seal crossed): under CHECK_BELOW, for
+#: the reviewer
+DOUBTFUL = 0.6
 #: a Chinese character (CJK Unified Ideographs)
 _HAN = re.compile(r"[\u4e00-\u9fff]")
 #: the recogniser's input height, in pixels
@@ -137,7 +138,7 @@ class Recognizer:
             best = max(agreed or reads, key=lambda r: min(r[1]))
             # the two other views agreeing against the first is no certainty
             sure = bool(agreed) and best[0] == first[i][0]
-            out[i] = best if sure else (best[0], [min(p, 0.6) for p in best[1]])
+            out[i] = best if sure else (best[0], [min(p, DOUBTFUL) for p in best[1]])
         return out
 
     def read(self, lines: list[np.ndarray], alphabets: list[str | None] | None = None
@@ -244,7 +245,7 @@ def _spaced(chars: list[str], scores: list[float], at: list[float], line: np.nda
             band[rows[0]:rows[-1] + 1] = _ink(line)[rows[0]:rows[-1] + 1]
         if _unexplained(core, centres) or _unexplained(band, centres) \
                 or _unread_print(core, chars, centres) or _crossed(line):
-            scores = [min(p, 0.6) for p in scores]
+            scores = [min(p, DOUBTFUL) for p in scores]
     return "".join(out), scores
 
 
@@ -749,7 +750,7 @@ def read_page(channel, to_image: Affine, gpage: dict, rec: Recognizer,
             t, _, full, flat = lines[i]
             before, _, wrapped, _ = lines[i - 1]
             if flat and t not in STROKES and wrapped and _HAN.search(before):
-                lines[i] = ("一", [STROKE_READ], full, flat)
+                lines[i] = ("一", [DOUBTFUL], full, flat)
         # a line of ink read as nothing is print the value lost (a lone 一 the box wrapped)
         unread = any(not text for text, _, _, _ in lines)
         lines = [ln[:3] for ln in lines if ln[0]]
@@ -778,7 +779,7 @@ def read_page(channel, to_image: Affine, gpage: dict, rec: Recognizer,
                 inside = ((at[:, 0] >= x0) & (at[:, 0] <= x1) & (at[:, 1] >= top)
                           & (at[:, 1] <= bottom))
                 if int(inside.sum()) >= SEAL_CROSSED:
-                    out[name] = _Text(value.raw, min(value.confidence, SEAL_CROSSED_READ))
+                    out[name] = _Text(value.raw, min(value.confidence, DOUBTFUL))
     return out
 
 
@@ -838,7 +839,7 @@ def readings_of(spec: FormSpec, boxes: dict, where: dict) -> dict[str, Reading]:
                 if len(lines) > 1:
                     # a number is printed on one line: the others are marks over its box
                     # (a seal's arc read as "1"), and the value is for the reviewer
-                    lines, conf = [max(lines, key=len)], min(conf, 0.6)
+                    lines, conf = [max(lines, key=len)], min(conf, DOUBTFUL)
                 num, prob, _ = parse_number(lines[0], fd.unit, fd.type == "integer")
                 out[name] = Reading(name, num, raw, page, box, "ocr", conf, prob)
             elif fd.type == "choice":

@@ -83,7 +83,7 @@ def unseal(image):
     channel = channel_of(image)
     if image.mode == "RGB":
         channel = _red_lifted(image) or channel
-    a = np.asarray(channel.convert("L"))
+    a = np.asarray(channel)  # one 8-bit channel either way
     seals = find_seals(a)
     if not seals:
         return channel, np.zeros((0, 2))

@@ -361,7 +361,7 @@ def test_a_flat_stroke_the_box_wrapped_after_chinese_is_yi():
     import numpy as np
     from PIL import Image
 
-    from parser._ocr import SCALE, STROKE_READ, Affine, read_page
+    from parser._ocr import DOUBTFUL, SCALE, Affine, read_page
 
     gpage = {"fields": {"name": {"kind": "text", "bbox": [0, 0, 50, 30]}}}
     for blocks, want in (([5, 29, 53, 77, 101, 122], "太原市小店区第\n一"),
@@ -372,4 +372,4 @@ def test_a_flat_stroke_the_box_wrapped_after_chinese_is_yi():
         got = read_page(Image.fromarray(page), Affine(SCALE, 0, 0, 0, SCALE, 0), gpage,
                         _by_shape("太原市小店区第"))["name"]
         assert got.raw == want
-        assert got.confidence <= STROKE_READ
+        assert got.confidence <= DOUBTFUL
