@@ -61,6 +61,10 @@ MIN_TEXT = 2.5 * SCALE
 #: a box whose paper, closed, is dark over this many squares of the closing's size holds a
 #: seal's shape (a star, a ring), not only print
 SEAL_AREA = 4
+#: the band along the edge of a seal's shape a box turned to paper, in pixels across;
+#: a value with this many pixels of ink in it is never sure
+STAR_EDGE = 7
+STAR_EDGE_INK = 10
 #: a value whose box holds this many pixels where a lifted seal's ring crossed print is
 #: never sure
 SEAL_CROSSED = 4
@@ -70,6 +74,9 @@ SEAL_CROSSED = 4
 DOUBTFUL = 0.6
 #: a Chinese character (CJK Unified Ideographs)
 _HAN = re.compile(r"[\u4e00-\u9fff]")
+#: a row between two lines of text run together holds under this share of their
+#: usual ink a row
+VALLEY = 0.2
 #: the recogniser's input height, in pixels
 REC_HEIGHT = 48
 #: a value read with less confidence than this is reported for the reviewer to check (and
@@ -500,10 +507,11 @@ def _fit(points: list[tuple[float, float, float]]) -> tuple[float, float, float]
 
 # ---------------------------------------------------------------- reading boxes
 
-def _flatten(crop: np.ndarray) -> np.ndarray:
+def _flatten(crop: np.ndarray) -> tuple[np.ndarray, np.ndarray | None]:
     """The box's image over its own paper: each pixel divided by the brightest near it (a
     few points around), so the flat grey of a seal's fill in a grey scan turns to paper
-    and the black print on it stays black."""
+    and the black print on it stays black; and, where a seal's shape was turned to paper,
+    the band along its edge (None where there was none)."""
     size = int(4 * SCALE) | 1
     paper = _max_filter(crop, size)
     # where something dark and wider than any stroke covers a good part of the box (a
@@ -511,11 +519,17 @@ def _flatten(crop: np.ndarray) -> np.ndarray:
     # its whole shape turns to paper, the print over it stays.  A dense character alone
     # closes a blob too small to count, and is left whole
     closed = _min_filter(paper, size)
-    if int((closed < 200).sum()) >= SEAL_AREA * size * size:
+    edge = None
+    shape = closed < 200
+    if int(shape.sum()) >= SEAL_AREA * size * size:
         paper = closed
+        # a blurred edge is darker than the closing's sharp one: a grey trace of it
+        # stays, as dark as the print where the scan is faint
+        grown = _max_filter(shape.astype(np.uint8), STAR_EDGE) > 0
+        edge = grown & ~(_min_filter(shape.astype(np.uint8), STAR_EDGE) > 0)
     paper = paper.astype(np.float32)
-    return np.clip(crop.astype(np.float32) * 255.0 / np.maximum(paper, 1.0), 0, 255) \
-        .astype(np.uint8)
+    flat = np.clip(crop.astype(np.float32) * 255.0 / np.maximum(paper, 1.0), 0, 255)
+    return flat.astype(np.uint8), edge
 
 
 def _max_filter(img: np.ndarray, size: int) -> np.ndarray:
@@ -585,18 +599,43 @@ def _ink(img: np.ndarray) -> np.ndarray:
     return img < (_ink_level(img) or INK)
 
 
+def opencv():
+    """OpenCV, on one thread (as every parse worker runs).  Imported when first needed:
+    a worker imports it within ``loading()``, its libraries being mapped on first use."""
+    import cv2
+
+    cv2.setNumThreads(1)
+    return cv2
+
+
 def channel_of(image):
     """The grey a page is read in: a colour page's red channel (a red seal fades to paper
     there and black print stays), a grey page as it is."""
     return image.getchannel("R") if image.mode == "RGB" else image.convert("L")
 
 
-def _paper(crop: np.ndarray) -> np.ndarray:
+def _paper(crop: np.ndarray) -> tuple[np.ndarray, bool]:
     """A box's image made ready to find its print in: flattened against its own paper, the
-    rules at its edges whitened."""
-    img = _flatten(crop)
+    rules at its edges whitened; and whether a mark of ink lies along the edge of a
+    seal's shape that was turned to paper (its trace: a value there may have gained a
+    mark, a "，", or lost a stroke, and is never sure)."""
+    img, edge = _flatten(crop)
     _whiten_rules(img)
-    return img
+    level = _ink_level(img)
+    return img, edge is not None and level is not None and _traced(img < level, edge)
+
+
+def _traced(ink: np.ndarray, edge: np.ndarray) -> bool:
+    """Whether a mark of ink lies along a seal's edge, not crossing it: a connected piece
+    of ink of ``STAR_EDGE_INK`` pixels or more, most of it in the band (print that crosses
+    the edge lies mostly beside it).  Such a mark is not turned to paper: as often as
+    not it is a piece of print (the top of a 景), and only the reviewer can tell."""
+    if int((ink & edge).sum()) < STAR_EDGE_INK:
+        return False
+    n, labels = opencv().connectedComponents(ink.astype(np.uint8), connectivity=8)
+    size = np.bincount(labels.ravel(), minlength=n)
+    inside = np.bincount(labels[edge].ravel(), minlength=n)
+    return bool(np.any((inside[1:] >= STAR_EDGE_INK) & (inside[1:] >= 0.7 * size[1:])))
 
 
 def _text_lines(img: np.ndarray) -> list[tuple[np.ndarray, bool, bool]]:
@@ -611,8 +650,8 @@ def _text_lines(img: np.ndarray) -> list[tuple[np.ndarray, bool, bool]]:
     inked = np.nonzero(ink.sum(axis=1) >= 2)[0]
     if len(inked) == 0:
         return []
-    runs = [(int(r[0]), int(r[-1])) for r in
-            np.split(inked, np.nonzero(np.diff(inked) > 2)[0] + 1)]
+    runs = _parted([(int(r[0]), int(r[-1])) for r in
+                    np.split(inked, np.nonzero(np.diff(inked) > 2)[0] + 1)], ink)
     tallest = max(b - a + 1 for a, b in runs)
     if tallest < MIN_TEXT:
         return []
@@ -634,19 +673,25 @@ def _text_lines(img: np.ndarray) -> list[tuple[np.ndarray, bool, bool]]:
     # strokes close together that fit in one line's height are one character's (the two
     # of a 二 wrapped to a line of its own)
     grouped: list[list[int]] = []
+    strokes: list[list[tuple[int, int]]] = []  # each group's runs
     for a, b in small:
         if grouped and b - grouped[-1][0] + 1 <= tallest:
             grouped[-1][1] = b
+            strokes[-1].append((a, b))
         else:
             grouped.append([a, b])
-    for a, b in grouped:
+            strokes.append([(a, b)])
+    for (a, b), parts in zip(grouped, strokes):
         near = [ln for ln in lines if a - ln[1] <= tallest * 0.4 and ln[0] - b <= tallest * 0.4
                 and max(ln[1], b) - min(ln[0], a) + 1 <= tallest * 1.15]
         if near:  # a stroke of a line the gap split off
             ln = min(near, key=lambda ln: abs((ln[0] + ln[1]) - (a + b)))
             ln[0], ln[1] = min(ln[0], a), max(ln[1], b)
-        elif tallest * 0.6 <= width(a, b) <= tallest * 1.3:
-            lines.append([a, b])  # a line of "一" or "二" (a longer stroke is a printed rule)
+        elif width(a, b) <= tallest * 1.3 and all(
+                width(*part) >= tallest * 0.5 for part in parts):
+            # a line of "一" or "二": each stroke long (a longer one is a printed rule; a
+            # short one, the tip of a seal's star the box's closing left, is no stroke)
+            lines.append([a, b])
     lines.sort()
     out = []
     m = max(4, tallest // 4)
@@ -670,6 +715,35 @@ def _text_lines(img: np.ndarray) -> list[tuple[np.ndarray, bool, bool]]:
         # one flat stroke is "一" or a dash, whatever the recogniser makes of it
         stroke = b - a + 1 <= max(3, tallest * 0.25)
         out.append((line, bool(full), bool(stroke)))
+    return out
+
+
+def _parted(runs: list[tuple[int, int]], ink: np.ndarray) -> list[tuple[int, int]]:
+    """The box's runs of inked rows, a run that holds two lines of text parted between
+    them (a blurred scan, or a seal's edge, leaves a little ink between the lines): at
+    the run's sparsest row, in its middle, where the run is taller by half than another
+    line of the box and that row holds under ``VALLEY`` of the run's usual ink, or the
+    run is as wide as a line of text three characters tall and that row is bare.  (A
+    line of 李 and 喆, of two parts one over the other, is twice as wide as it is tall
+    and may have a bare row between its parts.)"""
+    rows = ink.sum(axis=1)
+    heights = [b - a + 1 for a, b in runs if b - a + 1 >= MIN_TEXT]
+    out: list[tuple[int, int]] = []
+    todo = list(runs)
+    while todo:
+        a, b = todo.pop(0)
+        h = b - a + 1
+        cols = np.nonzero(ink[a:b + 1].sum(axis=0))[0]
+        wide = len(cols) and cols[-1] - cols[0] + 1 >= 2.5 * h
+        tall = any(h >= 1.5 * other for other in heights)
+        lo, hi = a + int(h * 0.3), b - int(h * 0.3)
+        if h >= 2 * MIN_TEXT and (wide or tall) and hi > lo:
+            at = lo + int(np.argmin(rows[lo:hi + 1]))
+            usual = float(np.median(rows[a:b + 1]))
+            if rows[at] <= VALLEY * usual if tall else rows[at] <= 2:
+                todo[:0] = [(a, at - 1), (at + 1, b)]
+                continue
+        out.append((a, b))
     return out
 
 
@@ -718,6 +792,7 @@ def read_page(channel, to_image: Affine, gpage: dict, rec: Recognizer,
     out: dict = {}
     papers: dict[str, np.ndarray] = {}
     texts: dict[str, list[tuple[np.ndarray, bool, bool]]] = {}
+    edged: set[str] = set()  # boxes with ink along a seal's edge
     for name, g in gpage["fields"].items():
         if g["kind"] == "checkbox":
             out[name] = _inside_ink(channel, to_image, g["bbox"])
@@ -725,8 +800,10 @@ def read_page(channel, to_image: Affine, gpage: dict, rec: Recognizer,
             out[name] = {label: _inside_ink(channel, to_image, b)
                          for label, b in g["options"].items()}
         else:
-            papers[name] = _paper(cut(channel, to_image, _reach(g)))
+            papers[name], traced = _paper(cut(channel, to_image, _reach(g)))
             texts[name] = _text_lines(papers[name])
+            if traced:
+                edged.add(name)
     flat = [(name, line, full, stroke) for name, lines in texts.items()
             for line, full, stroke in lines]
     read = []
@@ -770,7 +847,8 @@ def read_page(channel, to_image: Affine, gpage: dict, rec: Recognizer,
                     text = f"{text}\n{nxt}"
         else:
             text = "\n".join(t for t, _, _ in lines)
-        out[name] = _Text(text, min(scores) if scores else 0.0)
+        confidence = min(scores) if scores else 0.0
+        out[name] = _Text(text, min(confidence, DOUBTFUL) if name in edged else confidence)
     if crossed is not None and len(crossed):
         at = to_image.inverse().many(crossed)
         for name, value in out.items():

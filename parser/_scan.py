@@ -323,7 +323,9 @@ def read_scan(data: bytes, limits, granted=lambda pages: None,
         if not 1 <= p.form_page <= len(geo["pages"]):
             continue
         gpage = geo["pages"][p.form_page - 1]
-        with loading():  # OpenCV maps its libraries on first use, past a file's cap
+        # OpenCV (the seal search here, the seal edges in read_page) maps its libraries on
+        # first use, past a file's cap: it is first used here, within loading
+        with loading():
             channel, crossed = unseal(image)
         fine = refine(channel, Affine(*p.transform), gpage, geo["page_size"])
         w_pt, h_pt = points(image)

@@ -133,15 +133,10 @@ def find_seals(a: np.ndarray) -> list[Seal]:
     return out
 
 
-def _cv2():
-    import cv2
-
-    cv2.setNumThreads(1)  # one thread, as every parse worker runs
-    return cv2
-
-
 def _circles(a: np.ndarray) -> list[tuple[float, float, float]]:
-    cv2 = _cv2()
+    from ._ocr import opencv
+
+    cv2 = opencv()
     h, w = a.shape
     px_per_mm = min(h, w) / PAGE_SHORT_MM
     k = min(1.0, SEARCH_PX_PER_MM / px_per_mm)
