@@ -65,6 +65,15 @@ SEAL_AREA = 4
 #: a value with this many pixels of ink in it is never sure
 STAR_EDGE = 7
 STAR_EDGE_INK = 10
+#: a pen's ink, averaged over cells PEN_CELL_MM square (a pen's stroke is about half a
+#: millimetre wide, a scanner's fringes each a fraction of that): bluer or greener than
+#: red by this much, its darker of green and blue under this (paper is light)
+PEN_CELL_MM = 0.8
+PEN_COLOUR = 35
+PEN_DARK = 200
+#: a value whose box holds this many such cells was written by hand (or corrected by
+#: hand), and is never sure, however clear its print
+PEN_INK = 6
 #: a value whose box holds this many pixels where a lifted seal's ring crossed print is
 #: never sure
 SEAL_CROSSED = 4
@@ -623,6 +632,24 @@ def opencv():
     return cv2
 
 
+def pen_ink(image) -> np.ndarray:
+    """The places (x, y in the page's pixels: an n x 2 array) of a colour page where the
+    ink is a pen's, not a printer's: coloured, and not red (a seal's).  Our values are
+    printed black; blue or green ink in a box was written by hand.  Looked for on the
+    page averaged over cells ``PEN_CELL_MM`` square: a scanner's colour fringes (blue on
+    one side of a black stroke, orange on the other) average out to grey, a pen's stroke
+    stays blue.  None on a grey page, where a pen cannot be told from print."""
+    if image.mode != "RGB":
+        return np.zeros((0, 2))
+    # the page's short side is an A4's, 210 mm (as _seal measures a page)
+    cell = max(2, round(PEN_CELL_MM * min(image.size) / 210.0))
+    a = np.asarray(image.reduce(cell)).astype(np.int16)
+    gb = np.maximum(a[..., 1], a[..., 2])
+    pen = (gb - a[..., 0] > PEN_COLOUR) & (np.minimum(a[..., 1], a[..., 2]) < PEN_DARK)
+    ys, xs = np.nonzero(pen)
+    return (np.column_stack([xs, ys]) * cell + (cell - 1) / 2).astype(np.float64)
+
+
 def channel_of(image):
     """The grey a page is read in: a colour page's red channel (a red seal fades to paper
     there and black print stays), a grey page as it is."""
@@ -800,13 +827,14 @@ def _reach(g: dict) -> tuple:
 
 def read_page(channel, to_image: Affine, gpage: dict, rec: Recognizer,
               alphabet=lambda name: None, own_work=contextlib.nullcontext,
-              crossed: np.ndarray | None = None) -> dict:
+              crossed: np.ndarray | None = None, pen: np.ndarray | None = None) -> dict:
     """Every box of one page read: ``{name: _Text or ink share}``; ``alphabet(name)``:
     the characters the box may hold (None: any); ``own_work()``: what the recogniser runs
     within (a worker lifts its file's memory cap: the lines' sizes are bounded by the
     form's boxes and ``MAX_RATIO``, not by the file); ``crossed``: the pixels where a
     seal lifted off the page (``_seal.unseal``) crossed print: a value there may have
-    lost a stroke with the seal, and is never sure."""
+    lost a stroke with the seal, and is never sure; ``pen``: the pixels of a pen's ink
+    (``pen_ink``): a value written or corrected by hand is never sure."""
     out: dict = {}
     papers: dict[str, np.ndarray] = {}
     texts: dict[str, list[tuple[np.ndarray, bool, bool]]] = {}
@@ -867,14 +895,18 @@ def read_page(channel, to_image: Affine, gpage: dict, rec: Recognizer,
             text = "\n".join(t for t, _, _ in lines)
         confidence = min(scores) if scores else 0.0
         out[name] = _Text(text, min(confidence, DOUBTFUL) if name in edged else confidence)
-    if crossed is not None and len(crossed):
-        at = to_image.inverse().many(crossed)
+    # a box holding pen ink is doubtful even where nothing was read in it (a scrawl is no
+    # line of print): never a sure empty value
+    for pixels, least, empty_too in ((crossed, SEAL_CROSSED, False), (pen, PEN_INK, True)):
+        if pixels is None or not len(pixels):
+            continue
+        at = to_image.inverse().many(pixels)
         for name, value in out.items():
-            if isinstance(value, _Text) and value.raw:
+            if isinstance(value, _Text) and (value.raw or empty_too):
                 x0, top, x1, bottom = _reach(gpage["fields"][name])
                 inside = ((at[:, 0] >= x0) & (at[:, 0] <= x1) & (at[:, 1] >= top)
                           & (at[:, 1] <= bottom))
-                if int(inside.sum()) >= SEAL_CROSSED:
+                if int(inside.sum()) >= least:
                     out[name] = _Text(value.raw, min(value.confidence, DOUBTFUL))
     return out
 

@@ -243,6 +243,7 @@ def read_scan(data: bytes, limits, granted=lambda pages: None,
         Affine,
         alphabets,
         engine,
+        pen_ink,
         read_page,
         readings_of,
         refine,
@@ -331,7 +332,7 @@ def read_scan(data: bytes, limits, granted=lambda pages: None,
         w_pt, h_pt = points(image)
         px_to_pt = (w_pt / image.width, h_pt / image.height)
         for name, got in read_page(channel, fine, gpage, rec, alphabet, loading,
-                                   crossed).items():
+                                   crossed, pen_ink(image)).items():
             boxes[name] = got
             where[name] = (i, scan_box(fine, gpage["fields"][name]["bbox"], px_to_pt))
     readings = readings_of(spec, boxes, where)

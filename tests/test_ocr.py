@@ -469,3 +469,46 @@ def test_a_mark_along_a_grey_star_s_edge_makes_the_value_doubtful():
     assert traced
     assert paper[25:46, 70:73].max() < 100  # the print on the star stays
     assert _paper(plain)[1] is False
+
+
+def test_a_value_written_or_corrected_by_hand_goes_to_the_reviewer():
+    """Our values are printed black: a pen's blue in a box was written by hand.  An
+    address written in an empty box, and a typed phone corrected in pen, are never
+    sure (nor is the box read as surely empty); the printed values beside them, and the
+    same page without the pen, stay sure.  A red seal is no pen."""
+    from PIL import ImageFont
+
+    from forms import sample_record
+    from forms.layout import layout_geometry
+    from forms.layout._font import prepared_font_path
+    from generator.pdf import render_pdf
+    from parser._ocr import pen_ink
+
+    spec = get_form(FORM)
+    record = sample_record(spec)
+    record["address"] = None
+    dpi = 200
+    page = printed(render_pdf(spec, record), dpi)[0]
+    boxes = layout_geometry(spec)["pages"][0]["fields"]
+    k = dpi / 72
+    page = _sealed(page, boxes["application_content"]["bbox"], dpi)
+    clean = _jpeg(page, dpi)
+    assert len(pen_ink(Image.open(io.BytesIO(clean)))) == 0
+    pen = (35, 60, 175)  # a ballpoint's blue
+    draw = ImageDraw.Draw(page)
+    x0, top, _, _ = boxes["address"]["bbox"]
+    font = ImageFont.truetype(str(prepared_font_path("song")), round(11 * k))
+    draw.text((x0 * k + 10, top * k + 12), "南昌路8号", fill=pen, font=font)
+    x0, top, x1, bottom = boxes["contact_person_phone"]["bbox"]
+    draw.line((x0 * k + 5, (top + bottom) / 2 * k, x1 * k - 5, (top + bottom) / 2 * k),
+              fill=pen, width=3)  # struck through
+    draw.text((x0 * k + 5, bottom * k - 14 * k), "13907981234", fill=pen, font=font)
+    written = parse_pdf(_jpeg(page, dpi)).to_dict()
+    before = parse_pdf(clean).to_dict()
+    for name in ("address", "contact_person_phone"):
+        assert _flagged(written, name), written["fields"][name]
+        assert not _flagged(before, name), before["fields"][name]
+    assert before["fields"]["address"]["value"] is None
+    for name in ("legal_rep_contact", "rated_beds", "institution_name"):
+        assert written["fields"][name]["value"] == before["fields"][name]["value"]
+        assert not _flagged(written, name), written["fields"][name]
