@@ -61,9 +61,9 @@ MIN_TEXT = 2.5 * SCALE
 #: a box whose paper, closed, is dark over this many squares of the closing's size holds a
 #: seal's shape (a star, a ring), not only print
 SEAL_AREA = 4
-#: the band along the edge of a seal's shape a box turned to paper, in pixels across;
-#: a value with this many pixels of ink in it is never sure
+#: the band along the edge of a seal's shape a box turned to paper, in pixels across
 STAR_EDGE = 7
+#: a mark of this many pixels of ink lying in that band makes its value never sure
 STAR_EDGE_INK = 10
 #: a pen's ink, averaged over cells PEN_CELL_MM square (a pen's stroke is about half a
 #: millimetre wide, a scanner's fringes each a fraction of that): bluer or greener than
@@ -638,7 +638,7 @@ def pen_ink(image) -> np.ndarray:
     printed black; blue or green ink in a box was written by hand.  Looked for on the
     page averaged over cells ``PEN_CELL_MM`` square: a scanner's colour fringes (blue on
     one side of a black stroke, orange on the other) average out to grey, a pen's stroke
-    stays blue.  None on a grey page, where a pen cannot be told from print."""
+    stays blue.  No places on a grey page, where a pen cannot be told from print."""
     if image.mode != "RGB":
         return np.zeros((0, 2))
     # the page's short side is an A4's, 210 mm (as _seal measures a page)
@@ -833,7 +833,7 @@ def read_page(channel, to_image: Affine, gpage: dict, rec: Recognizer,
     within (a worker lifts its file's memory cap: the lines' sizes are bounded by the
     form's boxes and ``MAX_RATIO``, not by the file); ``crossed``: the pixels where a
     seal lifted off the page (``_seal.unseal``) crossed print: a value there may have
-    lost a stroke with the seal, and is never sure; ``pen``: the pixels of a pen's ink
+    lost a stroke with the seal, and is never sure; ``pen``: the places of a pen's ink
     (``pen_ink``): a value written or corrected by hand is never sure."""
     out: dict = {}
     papers: dict[str, np.ndarray] = {}
