@@ -108,9 +108,10 @@ class TesseractLines:
             out.append((" ".join(words), scores))
         return out
 
-    # Tesseract reads each line once, as it is used (the second and third views of a
-    # doubtful line are our recogniser's way, not a baseline's)
-    read_checked = read
+    def read_checked(self, lines, alphabets=None, more=None):
+        """Each line read once, as Tesseract is used (the other views of a doubtful line,
+        ``more`` among them, are our recogniser's way, not a baseline's)."""
+        return self.read(lines, alphabets)
 
 
 def _tesseract_ready() -> bool:

@@ -133,26 +133,30 @@ class Recognizer:
         return got
 
     def read_checked(self, lines: list[np.ndarray],
-                     alphabets: list[str | None] | None = None
-                     ) -> list[tuple[str, list[float]]]:
+                     alphabets: list[str | None] | None = None,
+                     more=lambda i: None) -> list[tuple[str, list[float]]]:
         """Each line read as ``read`` reads it, but a line read with less confidence than
         ``CHECK_BELOW`` is read three times more (``_views``): the text most reads agree
         on is kept (of two texts as often read, the one read surest), with the
         probabilities of its second surest read (one view alone makes no certainty); a
         text no two reads agree on, or other views agreeing against the first, is kept
-        as doubtful."""
+        as doubtful.  ``more(i)``: one more view of line ``i`` where the caller has one
+        (the line cut from the page anew, bicubic), else None."""
         alphabets = alphabets or [None] * len(lines)
         first = self.read(lines, alphabets)
         doubtful = [i for i, (_, scores) in enumerate(first)
                     if scores and min(scores) < CHECK_BELOW]
         if not doubtful:
             return first
-        n = VIEWS
-        again = self.read([v for i in doubtful for v in _views(lines[i])],
-                          [alphabets[i] for i in doubtful for _ in range(n)])
+        views = [[*_views(lines[i]), *[v for v in [more(i)] if v is not None]]
+                 for i in doubtful]
+        again = self.read([v for vs in views for v in vs],
+                          [alphabets[i] for i, vs in zip(doubtful, views) for _ in vs])
         out = list(first)
-        for k, i in enumerate(doubtful):
-            reads = [r for r in (first[i], *again[n * k:n * k + n]) if r[1]]
+        at = 0
+        for i, vs in zip(doubtful, views):
+            reads = [r for r in (first[i], *again[at:at + len(vs)]) if r[1]]
+            at += len(vs)
             if not reads:
                 continue
             texts = [t for t, _ in reads]
@@ -412,8 +416,10 @@ class Affine:
                       o.d * self.c + o.e * self.f + o.f)
 
 
-def cut(channel, to_image: Affine, box, scale: float = SCALE) -> np.ndarray:
-    """The part of the page in ``box`` (points), upright, ``scale`` pixels a point."""
+def cut(channel, to_image: Affine, box, scale: float = SCALE, bicubic: bool = False
+        ) -> np.ndarray:
+    """The part of the page in ``box`` (points), upright, ``scale`` pixels a point
+    (drawn bilinear, or ``bicubic``: sharper, and another view for the recogniser)."""
     from PIL import Image
 
     x0, top, x1, bottom = box
@@ -422,7 +428,8 @@ def cut(channel, to_image: Affine, box, scale: float = SCALE) -> np.ndarray:
     t = to_image
     coeffs = (t.a / scale, t.b / scale, t.a * x0 + t.b * top + t.c,
               t.d / scale, t.e / scale, t.d * x0 + t.e * top + t.f)
-    return np.asarray(channel.transform((w, h), Image.AFFINE, coeffs, resample=Image.BILINEAR,
+    resample = Image.BICUBIC if bicubic else Image.BILINEAR
+    return np.asarray(channel.transform((w, h), Image.AFFINE, coeffs, resample=resample,
                                         fillcolor=255))
 
 
@@ -852,10 +859,24 @@ def read_page(channel, to_image: Affine, gpage: dict, rec: Recognizer,
                 edged.add(name)
     flat = [(name, line, full, stroke) for name, lines in texts.items()
             for line, full, stroke in lines]
+    index = [j for lines in texts.values() for j in range(len(lines))]
+    again: dict[str, list] = {}
+
+    def recut(name: str, j: int):
+        """Line ``j`` of a box cut from the page anew, bicubic: where the box parts into
+        as many lines so, another view for the recogniser of a doubtful one."""
+        if name not in again:
+            paper, _ = _paper(cut(channel, to_image, _reach(gpage["fields"][name]),
+                                  bicubic=True))
+            again[name] = _text_lines(paper)
+        lines = again[name]
+        return lines[j][0] if len(lines) == len(texts[name]) else None
+
     read = []
     if flat:
         with own_work():
-            read = rec.read_checked([f[1] for f in flat], [alphabet(f[0]) for f in flat])
+            read = rec.read_checked([f[1] for f in flat], [alphabet(f[0]) for f in flat],
+                                    lambda i: recut(flat[i][0], index[i]))
     # each box's lines: text, probabilities, fills the box's width, is one flat stroke
     got: dict[str, list[tuple[str, list[float], bool, bool]]] = {name: [] for name in texts}
     for (name, _, full, stroke), (text, scores) in zip(flat, read):
