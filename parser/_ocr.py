@@ -86,8 +86,6 @@ _HAN = re.compile(r"[\u4e00-\u9fff]")
 #: a row between two lines of text run together holds under this share of their
 #: usual ink a row
 VALLEY = 0.2
-#: how many other views of a doubtful line are read (``_views``)
-VIEWS = 3
 #: the recogniser's input height, in pixels
 REC_HEIGHT = 48
 #: a value read with less confidence than this is reported for the reviewer to check (and
@@ -223,7 +221,7 @@ class Recognizer:
 
 
 def _views(line: np.ndarray) -> list[np.ndarray]:
-    """``VIEWS`` other views of a line for the model: set on more paper (a quarter of its
+    """Three other views of a line for the model: set on more paper (a quarter of its
     height all round), cut to its ink's rows with 2 pixels to spare (the model sees its
     print smaller, then larger), and sharpened (an unsharp mask: a blurred scan's
     strokes stand apart, as 4 from 1 in 4279)."""
@@ -556,8 +554,9 @@ def _flatten(crop: np.ndarray) -> tuple[np.ndarray, np.ndarray | None]:
         paper = closed
         # a blurred edge is darker than the closing's sharp one: a grey trace of it
         # stays, as dark as the print where the scan is faint
-        grown = _max_filter(shape.astype(np.uint8), STAR_EDGE) > 0
-        edge = grown & ~(_min_filter(shape.astype(np.uint8), STAR_EDGE) > 0)
+        mask = shape.astype(np.uint8)
+        grown = _max_filter(mask, STAR_EDGE) > 0
+        edge = grown & ~(_min_filter(mask, STAR_EDGE) > 0)
     paper = paper.astype(np.float32)
     flat = np.clip(crop.astype(np.float32) * 255.0 / np.maximum(paper, 1.0), 0, 255)
     return flat.astype(np.uint8), edge
@@ -857,9 +856,10 @@ def read_page(channel, to_image: Affine, gpage: dict, rec: Recognizer,
             texts[name] = _text_lines(papers[name])
             if traced:
                 edged.add(name)
-    flat = [(name, line, full, stroke) for name, lines in texts.items()
-            for line, full, stroke in lines]
-    index = [j for lines in texts.values() for j in range(len(lines))]
+    # every line of every box: the box, the line's place in it, its image, whether it
+    # fills the box's width, whether it is one flat stroke
+    flat = [(name, j, line, full, stroke) for name, lines in texts.items()
+            for j, (line, full, stroke) in enumerate(lines)]
     again: dict[str, list] = {}
 
     def recut(name: str, j: int):
@@ -875,11 +875,11 @@ def read_page(channel, to_image: Affine, gpage: dict, rec: Recognizer,
     read = []
     if flat:
         with own_work():
-            read = rec.read_checked([f[1] for f in flat], [alphabet(f[0]) for f in flat],
-                                    lambda i: recut(flat[i][0], index[i]))
+            read = rec.read_checked([f[2] for f in flat], [alphabet(f[0]) for f in flat],
+                                    lambda i: recut(*flat[i][:2]))
     # each box's lines: text, probabilities, fills the box's width, is one flat stroke
     got: dict[str, list[tuple[str, list[float], bool, bool]]] = {name: [] for name in texts}
-    for (name, _, full, stroke), (text, scores) in zip(flat, read):
+    for (name, _, _, full, stroke), (text, scores) in zip(flat, read):
         if stroke and not set(alphabet(name) or STROKES) & set(STROKES):
             continue  # a flat stroke is no digit: a blank's underline the rules left
         if stroke and text.strip() not in STROKES:
@@ -891,10 +891,10 @@ def read_page(channel, to_image: Affine, gpage: dict, rec: Recognizer,
         # still for the reviewer
         lines = list(read_lines)
         for i in range(1, len(lines)):
-            t, _, full, flat = lines[i]
+            t, _, full, stroke = lines[i]
             before, _, wrapped, _ = lines[i - 1]
-            if flat and t not in STROKES and wrapped and _HAN.search(before):
-                lines[i] = ("一", [DOUBTFUL], full, flat)
+            if stroke and t not in STROKES and wrapped and _HAN.search(before):
+                lines[i] = ("一", [DOUBTFUL], full, stroke)
         # a line of ink read as nothing is print the value lost (a lone 一 the box wrapped)
         unread = any(not text for text, _, _, _ in lines)
         lines = [ln[:3] for ln in lines if ln[0]]

@@ -3,14 +3,15 @@
 A colour scan is read in its red channel (``_ocr.channel_of``), where red ink is light;
 not paper, though: a red star over a value is a grey plate there, the more so where JPEG
 kept the colour at half resolution.  So the red ink, told by its redness, is divided out
-of the red channel (``_red_lifted``).  A grey scan has no red channel: its seal's ring and star are as dark as the print, and a
-ring crossing a line of text reads as strokes.  A box alone cannot tell a ring's arc from
-print, but the page can: a seal is a ring of even tone, 24-52 mm across.  So the circle
-is found on the whole page (OpenCV's Hough transform on the page drawn at 4 px a
-millimetre), measured (its centre fitted to the ring's darkest points, its tone and
-width from the median over all angles), and lifted: a stamp's ink multiplies with the
-paper and the print under it, so each pixel of the ring is divided by the ring's tone at
-its distance from the centre.  The ring alone turns to paper, print over it stays print.
+of the red channel (``_red_lifted``).  A grey scan has no red channel: its seal's ring
+and star are as dark as the print, and a ring crossing a line of text reads as strokes.
+A box alone cannot tell a ring's arc from print, but the page can: a seal is a ring of
+even tone, 24-52 mm across.  So the circle is found on the whole page (OpenCV's Hough
+transform on the page drawn at 4 px a millimetre), measured (its centre fitted to the
+ring's darkest points, its tone and width from the median over all angles), and lifted:
+a stamp's ink multiplies with the paper and the print under it, so each pixel of the
+ring is divided by the ring's tone at its distance from the centre.  The ring alone
+turns to paper, print over it stays print.
 
 Where print crossed the ring, a thin stroke may have gone with it: those pixels are
 returned, and a value they fall in is never taken as sure (``_ocr.read_page``).

@@ -269,7 +269,7 @@ def test_a_doubtful_line_is_read_again_and_kept_sure_only_when_two_views_agree()
     four differing, leave the value doubtful.  The caller may give one more view."""
     import numpy as np
 
-    from parser._ocr import CHECK_BELOW, VIEWS, Recognizer, model_path
+    from parser._ocr import CHECK_BELOW, Recognizer, _views, model_path
 
     class Scripted(Recognizer):
         """The real model's class, its reads of the views scripted."""
@@ -287,7 +287,7 @@ def test_a_doubtful_line_is_read_again_and_kept_sure_only_when_two_views_agree()
     line[10:30, 10:90] = 0
     sure = ("景德镇", [0.99, 0.99, 0.99])
     assert Scripted([sure], []).read_checked([line]) == [sure]  # not read again
-    assert VIEWS == 3
+    assert len(_views(line)) == 3
     first = ("景德镇", [0.5, 0.9, 0.9])
     cases = [
         ([("景德镇", [0.95, 0.97, 0.99]), ("景德镇", [0.92, 0.99, 0.99]), ("景德填", [0.4])],
